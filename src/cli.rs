@@ -1,0 +1,211 @@
+//! The command line: `tbseq [serve]`, `migrate`, `seed`, `config`, `check`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::config::{Config, Loaded};
+use crate::db::{migrate, seed, Db};
+use crate::storage::FileStore;
+
+#[derive(Parser)]
+#[command(
+    name = "tbseq",
+    version,
+    about = "The WHO TB sequencing portal backend in one binary"
+)]
+struct Cli {
+    /// Configuration file (default: TBSEQ_CONFIG, else ./Rocket.toml if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default): migrates and seeds the database first.
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Insert the reference data (idempotent; migrates first).
+    Seed,
+    /// Print the effective configuration with the source of each value (secrets redacted).
+    Config {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the configuration, the database and the file store; exit 0 only if all pass.
+    Check,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let loaded = match Config::load(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("tbseq: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => rocket::execute(serve(loaded.config)),
+        Command::Migrate => rocket::execute(run_migrate(loaded.config)),
+        Command::Seed => rocket::execute(run_seed(loaded.config)),
+        Command::Config { json } => print_config(&loaded, json),
+        Command::Check => return rocket::execute(check(loaded)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tbseq: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let (app, report) = App::open(config).await?;
+    let summary = format!(
+        "database {} ({}), files {} ({})",
+        app.db.dialect().name(),
+        crate::config::redact_url(&app.config.database_url()),
+        app.store.kind(),
+        app.store.location()
+    );
+    if report.migrations_applied > 0 {
+        eprintln!("tbseq: applied {} migration(s)", report.migrations_applied);
+    }
+    if report.seed.applied {
+        eprintln!(
+            "tbseq: reference data seeded ({} rows)",
+            report.seed.rows_inserted
+        );
+    }
+    let rocket = crate::build_rocket(app).attach(rocket::fairing::AdHoc::on_liftoff(
+        "announce",
+        move |rocket| {
+            Box::pin(async move {
+                let c = rocket.config();
+                eprintln!(
+                    "tbseq {} listening on http://{}:{} — {summary}",
+                    env!("CARGO_PKG_VERSION"),
+                    c.address,
+                    c.port
+                );
+            })
+        },
+    ));
+    rocket
+        .launch()
+        .await
+        .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))?;
+    Ok(())
+}
+
+async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    Ok(Db::connect(&config.database_url(), config.database_pool_size).await?)
+}
+
+async fn run_migrate(config: Config) -> anyhow::Result<()> {
+    let db = open_db(&config).await?;
+    let applied = migrate::run(&db).await?;
+    println!(
+        "applied {applied} migration(s); schema at version {}",
+        migrate::latest(db.dialect())
+    );
+    Ok(())
+}
+
+async fn run_seed(config: Config) -> anyhow::Result<()> {
+    let db = open_db(&config).await?;
+    migrate::run(&db).await?;
+    let report = seed::run(&db).await?;
+    if report.applied {
+        println!(
+            "reference data seeded: {} row(s) inserted",
+            report.rows_inserted
+        );
+    } else {
+        println!("reference data already up to date");
+    }
+    Ok(())
+}
+
+fn print_config(loaded: &Loaded, json: bool) -> anyhow::Result<()> {
+    let settings = loaded.effective();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&settings)?);
+        return Ok(());
+    }
+    if let Some(file) = &loaded.file {
+        println!("# configuration file: {}", file.display());
+    }
+    let width = settings.iter().map(|s| s.key.len()).max().unwrap_or(0);
+    for s in settings {
+        println!("{:width$}  {}  ({})", s.key, s.value, s.source);
+    }
+    Ok(())
+}
+
+/// Reports each check on its own line; the exit code says whether all passed.
+async fn check(loaded: Loaded) -> ExitCode {
+    let config = loaded.config;
+    let mut ok = true;
+    let mut report = |name: &str, result: Result<String, String>| match result {
+        Ok(detail) => println!("ok    {name}: {detail}"),
+        Err(detail) => {
+            ok = false;
+            println!("FAIL  {name}: {detail}");
+        }
+    };
+    report(
+        "configuration",
+        Ok(match &loaded.file {
+            Some(f) => format!("read {}", f.display()),
+            None => "defaults and environment".into(),
+        }),
+    );
+    let db_result = match open_db(&config).await {
+        Ok(db) => match migrate::applied_version(&db).await {
+            Ok(version) => {
+                let latest = migrate::latest(db.dialect());
+                match version {
+                    Some(v) if v > latest => Err(format!(
+                        "schema version {v} is newer than this binary ({latest})"
+                    )),
+                    Some(v) if v == latest => Ok(format!("{} schema at version {v}", db.dialect().name())),
+                    other => Ok(format!(
+                        "{} reachable; schema at version {} of {latest} (tbseq serve or tbseq migrate applies the rest)",
+                        db.dialect().name(),
+                        other.unwrap_or(0)
+                    )),
+                }
+            }
+            Err(e) => Err(e.to_string()),
+        },
+        Err(e) => Err(format!("{e:#}")),
+    };
+    report("database", db_result);
+    let store_result = match FileStore::open(&config) {
+        Ok(store) => match store.check().await {
+            Ok(()) => Ok(format!(
+                "{} store at {} is writable",
+                store.kind(),
+                store.location()
+            )),
+            Err(e) => Err(e.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    report("storage", store_result);
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

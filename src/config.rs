@@ -1,0 +1,354 @@
+//! Configuration: built-in defaults ← TOML file (`Rocket.toml` or `--config` / `TBSEQ_CONFIG`)
+//! ← `TBSEQ_*` environment variables (`__` separates nesting levels, e.g. `TBSEQ_STORAGE__KIND`).
+//!
+//! Figment keeps the provenance of every value, which `tbseq config` and the admin diagnostics
+//! page show next to the (redacted) value.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::{Figment, Profile};
+use serde::{Deserialize, Serialize};
+
+/// Keys whose values are never printed.
+const SECRET_KEYS: &[&str] = &[
+    "secret_key",
+    "storage.s3.secret_access_key",
+    "oidc.client_secret",
+    "smtp.password",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    #[default]
+    Production,
+    Development,
+    Testing,
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Environment::Production => "production",
+            Environment::Development => "development",
+            Environment::Testing => "testing",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    #[default]
+    Local,
+    S3,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Config {
+    pub bucket: String,
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub path_style: bool,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    pub kind: StorageKind,
+    /// Folder of the local store; `<data_dir>/files` when unset.
+    pub local_dir: Option<PathBuf>,
+    pub s3: S3Config,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub address: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`; `sqlite://<data_dir>/tbseq.sqlite3` when unset.
+    pub database_url: Option<String>,
+    /// Connections per pool.
+    pub database_pool_size: u32,
+    /// Absolute base URL clients use to reach this server (behind a proxy); taken from the
+    /// request when unset.
+    pub public_url: Option<String>,
+    pub environment: Environment,
+    /// Origins allowed to call the API from a browser (`*` allows any).
+    pub cors_origins: Vec<String>,
+    /// 256-bit key (64 hex characters) for cookies and signed URLs; generated into
+    /// `<data_dir>/secret_key` on first start when unset.
+    pub secret_key: Option<String>,
+    pub storage: StorageConfig,
+    /// Rocket's own log level: `off`, `critical`, `normal` or `debug`.
+    pub log_level: String,
+    /// Worker threads; the number of cores when 0.
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            address: IpAddr::from([127, 0, 0, 1]),
+            port: 8000,
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_pool_size: 8,
+            public_url: None,
+            environment: Environment::Production,
+            cors_origins: Vec::new(),
+            secret_key: None,
+            storage: StorageConfig::default(),
+            log_level: "critical".into(),
+            workers: 0,
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    // Never print secrets, not even by accident through `{:?}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("address", &self.address)
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("environment", &self.environment)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The merged configuration together with the figment it came from (for provenance).
+pub struct Loaded {
+    pub config: Config,
+    pub figment: Figment,
+    pub file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads configuration. `file` is an explicit `--config` path (must exist); otherwise
+    /// `TBSEQ_CONFIG`, then `./Rocket.toml` if present.
+    pub fn load(file: Option<&Path>) -> Result<Loaded, ConfigError> {
+        let explicit = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("TBSEQ_CONFIG").map(PathBuf::from));
+        let file = match explicit {
+            Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path)),
+            Some(path) => Some(path),
+            None => Some(PathBuf::from("Rocket.toml")).filter(|p| p.is_file()),
+        };
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = &file {
+            // `[default]` holds the settings; `[global]` overrides them (Rocket's convention).
+            figment = figment.merge(Toml::file(path).nested());
+        }
+        figment = figment.merge(
+            Env::prefixed("TBSEQ_")
+                .split("__")
+                .ignore(&["config", "test_postgres_url", "test_skip_postgres"])
+                .global(),
+        );
+        let figment = figment.select(Profile::Default);
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe(e)))?;
+        config.validate()?;
+        Ok(Loaded {
+            config,
+            figment,
+            file,
+        })
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.public_url {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| ConfigError::Invalid(format!("public_url: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(ConfigError::Invalid(
+                    "public_url: must start with http:// or https://".into(),
+                ));
+            }
+        }
+        if let Some(key) = &self.secret_key {
+            if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ConfigError::Invalid(
+                    "secret_key: must be 64 hexadecimal characters (256 bits)".into(),
+                ));
+            }
+        }
+        if self.database_pool_size == 0 {
+            return Err(ConfigError::Invalid(
+                "database_pool_size: must be at least 1".into(),
+            ));
+        }
+        if !matches!(
+            self.log_level.as_str(),
+            "off" | "critical" | "normal" | "debug"
+        ) {
+            return Err(ConfigError::Invalid(
+                "log_level: must be one of off, critical, normal, debug".into(),
+            ));
+        }
+        for origin in &self.cors_origins {
+            if origin != "*" && url::Url::parse(origin).is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "cors_origins: {origin:?} is not an origin such as https://portal.example.org"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The database URL in force (the default one under the data directory when unset).
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join("tbseq.sqlite3").to_string_lossy()
+            ),
+        }
+    }
+
+    pub fn local_storage_dir(&self) -> PathBuf {
+        self.storage
+            .local_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("files"))
+    }
+}
+
+/// One figment error per line, each naming its key and where the value came from.
+fn describe(err: figment::Error) -> String {
+    err.into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| format!(" (from {})", m.name))
+                .unwrap_or_default();
+            if key.is_empty() {
+                format!("{}{source}", e.kind)
+            } else {
+                format!("{key}: {}{source}", e.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Replaces the password of a URL with `***`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// One line of `tbseq config`: key, redacted value, and where it came from.
+#[derive(Debug, Serialize)]
+pub struct Effective {
+    pub key: String,
+    pub value: String,
+    pub source: String,
+}
+
+impl Loaded {
+    /// Every setting with its value (secrets redacted) and provenance.
+    pub fn effective(&self) -> Vec<Effective> {
+        let tree = serde_json::to_value(&self.config).unwrap_or_default();
+        let mut out = Vec::new();
+        flatten("", &tree, &mut out);
+        out.into_iter()
+            .map(|(key, value)| {
+                let source = self.source_of(&key);
+                let value = if SECRET_KEYS.contains(&key.as_str()) && value != "null" {
+                    "***".to_string()
+                } else if key == "database_url" {
+                    redact_url(&value)
+                } else {
+                    value
+                };
+                Effective { key, value, source }
+            })
+            .collect()
+    }
+
+    fn source_of(&self, key: &str) -> String {
+        match self.figment.find_metadata(key) {
+            Some(meta) if meta.name.contains("environment") => {
+                let keys: Vec<&str> = key.split('.').collect();
+                format!("environment {}", meta.interpolate(&Profile::Global, &keys))
+            }
+            Some(meta) => match &meta.source {
+                Some(src) if meta.name != "Serialized" => format!("{} {src}", meta.name),
+                _ => "default".to_string(),
+            },
+            None => "default".to_string(),
+        }
+    }
+}
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+
+    #[test]
+    fn flatten_nests_with_dots() {
+        let mut out = Vec::new();
+        flatten("", &serde_json::json!({"a": {"b": 1}, "c": "x"}), &mut out);
+        assert_eq!(
+            out,
+            vec![("a.b".into(), "1".into()), ("c".into(), "x".into())]
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Domain-level repositories: the narrow set of operations the rest of tbseq may ask of the
+//! database, one trait per area, implemented once for both backends on top of [`super::Db`].
+
+mod catalogue;
+mod system;
+
+pub use catalogue::CatalogueStore;
+pub use system::{SchemaColumn, SystemStore};

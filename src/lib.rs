@@ -1,0 +1,40 @@
+//! tbseq: the WHO tuberculosis sequencing portal's backend in one binary.
+//!
+//! `build_rocket` assembles the HTTP application from an opened [`app::App`], so that
+//! `main.rs` and the tests run exactly the same thing.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod storage;
+
+use rocket::figment::Figment;
+use rocket::{Build, Rocket};
+
+use app::App;
+
+/// The Rocket application for an opened [`App`].
+pub fn build_rocket(app: App) -> Rocket<Build> {
+    let config = &app.config;
+    let mut figment = Figment::from(rocket::Config::default())
+        .merge(("address", config.address))
+        .merge(("port", config.port))
+        .merge(("secret_key", &*app.secret_key))
+        .merge(("log_level", config.log_level.as_str()))
+        .merge(("ident", "tbseq"))
+        .merge(("cli_colors", false));
+    if config.workers > 0 {
+        figment = figment.merge(("workers", config.workers));
+    }
+    let cors = api::fairings::Cors::new(&config.cors_origins);
+    rocket::custom(figment)
+        .attach(api::fairings::NormalizePath)
+        .attach(cors)
+        .mount("/", api::health::routes())
+        .mount("/api/v1", api::routes())
+        .register("/", api::catchers())
+        .manage(app)
+}
