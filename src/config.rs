@@ -288,7 +288,9 @@ impl Loaded {
                 let value = if SECRET_KEYS.contains(&key.as_str()) && value != "null" {
                     "***".to_string()
                 } else if key == "database_url" {
-                    redact_url(&value)
+                    redact_url(&self.config.database_url())
+                } else if value == "null" {
+                    "(unset)".to_string()
                 } else {
                     value
                 };
@@ -300,14 +302,16 @@ impl Loaded {
     fn source_of(&self, key: &str) -> String {
         match self.figment.find_metadata(key) {
             Some(meta) if meta.name.contains("environment") => {
-                let keys: Vec<&str> = key.split('.').collect();
-                format!("environment {}", meta.interpolate(&Profile::Global, &keys))
+                format!(
+                    "environment TBSEQ_{}",
+                    key.replace('.', "__").to_uppercase()
+                )
             }
-            Some(meta) => match &meta.source {
-                Some(src) if meta.name != "Serialized" => format!("{} {src}", meta.name),
-                _ => "default".to_string(),
+            Some(meta) if meta.name != std::any::type_name::<Config>() => match &meta.source {
+                Some(src) => format!("{} {src}", meta.name),
+                None => meta.name.to_string(),
             },
-            None => "default".to_string(),
+            _ => "default".to_string(),
         }
     }
 }

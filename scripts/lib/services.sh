@@ -1,0 +1,61 @@
+# Helpers that start throwaway services for tests and benchmarks, and stop them on exit.
+# Source it; each start_* function exports the address it chose.
+
+_tbseq_cleanup=()
+_tbseq_on_exit() {
+    local i
+    for ((i = ${#_tbseq_cleanup[@]} - 1; i >= 0; i--)); do
+        eval "${_tbseq_cleanup[$i]}" >/dev/null 2>&1 || true
+    done
+}
+trap _tbseq_on_exit EXIT
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null && return
+    local port
+    for port in $(seq 20000 20999); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+    done
+    return 1
+}
+
+_pg_bindir() {
+    if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+        dirname "$(readlink -f "$(command -v initdb)")"
+        return
+    fi
+    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+# Starts a PostgreSQL cluster (trust auth, loopback only, no fsync) and exports
+# TBSEQ_TEST_POSTGRES_URL.
+start_postgres() {
+    local bindir
+    bindir=$(_pg_bindir)
+    if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+        echo "scripts: installing PostgreSQL (Debian package postgresql)" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >&2
+        apt-get install -y -qq postgresql >&2
+        bindir=$(_pg_bindir)
+    fi
+    # initdb refuses to run as root: run the cluster as the postgres user.
+    local run=()
+    if [ "$(id -u)" = 0 ]; then
+        id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+        run=(runuser -u postgres --)
+    fi
+    local dir port
+    dir=$(mktemp -d /tmp/tbseq-pg.XXXXXX)
+    chmod 755 "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    port=$(free_port)
+    "${run[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; return 1; }
+    "${run[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
+    _tbseq_cleanup+=("${run[*]} $bindir/pg_ctl -D $dir/data -m immediate stop; rm -rf $dir")
+    export TBSEQ_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}

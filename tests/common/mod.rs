@@ -1,0 +1,259 @@
+//! The test kit: every test gets its own running app on a fresh database, and the
+//! `both_backends!` macro runs each API test once on SQLite and once on PostgreSQL.
+//!
+//! PostgreSQL is a real server: `TBSEQ_TEST_POSTGRES_URL` points at a database whose user may
+//! create databases (`scripts/test` starts a throwaway cluster and sets it). Each test creates
+//! its own database and drops it afterwards.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use rocket::http::{ContentType, Header, Method, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use serde_json::Value as Json;
+use tbseq::app::App;
+use tbseq::config::{Config, Environment};
+use tbseq::db::Db;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The admin URL of the test PostgreSQL server; a clear failure when it is missing, so that a
+/// run without PostgreSQL never passes silently.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TBSEQ_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "TBSEQ_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL), \
+             or point it at a server where this user may create databases"
+        )
+    })
+}
+
+/// A scratch database on the test server, dropped when this value is dropped.
+pub struct ScratchPostgres {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl ScratchPostgres {
+    pub async fn create() -> ScratchPostgres {
+        let admin_url = postgres_admin_url();
+        let name = format!("tbseq_test_{}", hex_id());
+        let (client, conn) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to the test PostgreSQL server");
+        let task = tokio::spawn(conn);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create a scratch database");
+        drop(client);
+        let _ = task.await;
+        let mut url = url::Url::parse(&admin_url).expect("TBSEQ_TEST_POSTGRES_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        ScratchPostgres {
+            admin_url,
+            name,
+            url: url.to_string(),
+        }
+    }
+}
+
+impl Drop for ScratchPostgres {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime; do the async work on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok((client, conn)) =
+                    tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await
+                {
+                    let task = tokio::spawn(conn);
+                    let _ = client
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    drop(client);
+                    let _ = task.await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub fn hex_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        n,
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    )
+}
+
+/// A running app on a fresh database, with an in-process HTTP client.
+pub struct TestApp {
+    pub backend: Backend,
+    pub client: Client,
+    pub db: Db,
+    pub data_dir: PathBuf,
+    _tmp: tempfile::TempDir,
+    _pg: Option<ScratchPostgres>,
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> TestApp {
+        TestApp::with_config(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::new`], with a chance to adjust the configuration first.
+    pub async fn with_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(ScratchPostgres::create().await),
+        };
+        let mut config = Config {
+            data_dir: tmp.path().join("data"),
+            environment: Environment::Testing,
+            log_level: "off".into(),
+            database_pool_size: 4,
+            ..Config::default()
+        };
+        config.database_url = Some(match &pg {
+            None => format!("sqlite://{}", tmp.path().join("test.sqlite3").display()),
+            Some(pg) => pg.url.clone(),
+        });
+        adjust(&mut config);
+        let data_dir = config.data_dir.clone();
+        let (app, _) = App::open(config).await.expect("open the app");
+        let db = app.db.clone();
+        let client = Client::tracked(tbseq::build_rocket(app))
+            .await
+            .expect("a valid rocket");
+        TestApp {
+            backend,
+            client,
+            db,
+            data_dir,
+            _tmp: tmp,
+            _pg: pg,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        Reply::read(self.client.get(uri.to_string()).dispatch().await).await
+    }
+
+    pub async fn request(&self, method: Method, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.client.req(method, uri.to_string());
+        for (name, value) in headers {
+            req.add_header(Header::new(name.to_string(), value.to_string()));
+        }
+        Reply::read(req.dispatch().await).await
+    }
+}
+
+/// A response read whole: status, headers and body.
+pub struct Reply {
+    pub status: Status,
+    pub content_type: Option<ContentType>,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    async fn read(res: LocalResponse<'_>) -> Reply {
+        let status = res.status();
+        let content_type = res.content_type();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|h| {
+                (
+                    h.name().as_str().to_ascii_lowercase(),
+                    h.value().to_string(),
+                )
+            })
+            .collect();
+        let body = res.into_string().await.unwrap_or_default();
+        Reply {
+            status,
+            content_type,
+            headers,
+            body,
+        }
+    }
+
+    pub fn json(&self) -> Json {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts the error envelope with one error of this status and code.
+    pub fn assert_error(&self, status: Status, code: &str) -> &Reply {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.content_type, Some(ContentType::JSON));
+        let body = self.json();
+        let kind = body["type"].as_str().expect("envelope type");
+        assert!(
+            ["validation_error", "client_error", "server_error"].contains(&kind),
+            "type {kind}"
+        );
+        assert_eq!(body["errors"][0]["code"], code, "body: {}", self.body);
+        assert!(body["errors"][0]["detail"].is_string());
+        self
+    }
+}
+
+/// Runs each test body on SQLite and on PostgreSQL:
+///
+/// ```ignore
+/// both_backends! {
+///     async fn lists_drugs(app) { … }
+/// }
+/// ```
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::common::TestApp) $body
+
+            #[rocket::async_test]
+            async fn sqlite() {
+                run($crate::common::TestApp::new($crate::common::Backend::Sqlite).await).await
+            }
+
+            #[rocket::async_test]
+            async fn postgres() {
+                run($crate::common::TestApp::new($crate::common::Backend::Postgres).await).await
+            }
+        }
+    )*};
+}
