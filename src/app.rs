@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::{migrate, seed, Db};
 use crate::storage::FileStore;
@@ -19,6 +20,7 @@ pub struct App {
     pub store: FileStore,
     /// 64 hex characters; never logged.
     pub secret_key: Arc<str>,
+    pub cache: Arc<ResponseCache>,
 }
 
 /// What `open` did, for the start-up message.
@@ -51,6 +53,7 @@ impl App {
                 db,
                 store,
                 secret_key,
+                cache: Arc::default(),
             },
             OpenReport {
                 migrations_applied,

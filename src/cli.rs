@@ -137,19 +137,26 @@ async fn run_seed(config: Config) -> anyhow::Result<()> {
 }
 
 fn print_config(loaded: &Loaded, json: bool) -> anyhow::Result<()> {
+    use std::io::Write;
     let settings = loaded.effective();
-    if json {
-        println!("{}", serde_json::to_string_pretty(&settings)?);
-        return Ok(());
+    let mut out = std::io::stdout().lock();
+    let written = if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&settings)?)
+    } else {
+        let width = settings.iter().map(|s| s.key.len()).max().unwrap_or(0);
+        let header = match &loaded.file {
+            Some(file) => writeln!(out, "# configuration file: {}", file.display()),
+            None => Ok(()),
+        };
+        settings.iter().fold(header, |result, s| {
+            result.and_then(|()| writeln!(out, "{:width$}  {}  ({})", s.key, s.value, s.source))
+        })
+    };
+    match written {
+        // `tbseq config | head` closes the pipe early; that is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
-    if let Some(file) = &loaded.file {
-        println!("# configuration file: {}", file.display());
-    }
-    let width = settings.iter().map(|s| s.key.len()).max().unwrap_or(0);
-    for s in settings {
-        println!("{:width$}  {}  ({})", s.key, s.value, s.source);
-    }
-    Ok(())
 }
 
 /// Reports each check on its own line; the exit code says whether all passed.

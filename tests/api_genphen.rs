@@ -105,6 +105,17 @@ both_backends! {
         app.get(&format!("/api/v1/genphen/drugs/{inh}/?is_associated=0")).await.assert_error(Status::NotFound, "not_found");
     }
 
+    // The lists are cached; a write through tbseq shows at once.
+    async fn cached_lists_follow_writes(app) {
+        let before = app.get("/api/v1/genphen/drugs/?isAssociated=1").await.json();
+        assert_eq!(before, serde_json::json!([]));
+        associate(&app, "RIF").await;
+        let after = app.get("/api/v1/genphen/drugs/?isAssociated=1").await.json();
+        assert_eq!(names(&after, "code"), vec!["RIF"]);
+        let all = app.get("/api/v1/genphen/drugs/?isAssociated=0").await.json();
+        assert!(!names(&all, "code").contains(&"RIF".to_string()));
+    }
+
     async fn malformed_filter_is_a_validation_error(app) {
         for path in ["/api/v1/genphen/drugs/?is_associated=maybe", "/api/v1/genphen/drugs/1/?isAssociated=2"] {
             let reply = app.get(path).await;

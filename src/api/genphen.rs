@@ -3,6 +3,7 @@
 use rocket::serde::json::Json;
 use rocket::{get, routes, Route, State};
 
+use super::cached::{cached, JsonText};
 use super::error::{ApiError, ApiResult};
 use super::query::Query;
 use crate::app::App;
@@ -14,9 +15,12 @@ pub fn routes() -> Vec<Route> {
 }
 
 #[get("/genphen/drugs")]
-async fn drugs(app: &State<App>, query: Query) -> ApiResult<Json<Vec<Drug>>> {
+async fn drugs(app: &State<App>, query: Query) -> ApiResult<JsonText> {
     let associated = query.boolean("is_associated")?;
-    Ok(Json(app.db.drugs(associated).await?))
+    cached(app, format!("drugs/{associated:?}"), || {
+        app.db.drugs(associated)
+    })
+    .await
 }
 
 /// The `is_associated` filter applies here too, as in the original.
@@ -32,8 +36,8 @@ async fn drug(app: &State<App>, id: &str, query: Query) -> ApiResult<Json<Drug>>
 }
 
 #[get("/genphen/countries")]
-async fn countries(app: &State<App>) -> ApiResult<Json<Vec<Country>>> {
-    Ok(Json(app.db.countries().await?))
+async fn countries(app: &State<App>) -> ApiResult<JsonText> {
+    cached(app, "countries".into(), || app.db.countries()).await
 }
 
 #[get("/genphen/countries/<code>")]

@@ -2,10 +2,13 @@
 //! envelope on every error (404 and 405 included), paths with or without a trailing slash.
 //! Handlers stay thin: they parse, call a repository or a domain function, and serialise.
 
+pub mod cached;
 pub mod error;
 pub mod fairings;
 pub mod genphen;
 pub mod health;
+pub mod overview;
+pub mod pages;
 pub mod query;
 
 use rocket::http::{Header, Method, Status};
@@ -16,7 +19,9 @@ use error::ApiError;
 
 /// Every route served under `/api/v1`.
 pub fn routes() -> Vec<Route> {
-    genphen::routes()
+    let mut all = genphen::routes();
+    all.extend(overview::routes());
+    all
 }
 
 pub fn catchers() -> Vec<Catcher> {

@@ -13,6 +13,8 @@ mod sqlite;
 mod value;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 pub use dialect::Dialect;
 pub use value::{
@@ -66,36 +68,71 @@ impl Target {
 
 /// A pool of connections to one database of either kind.
 #[derive(Clone)]
-pub enum Db {
+pub struct Db {
+    pool: Pool,
+    /// Goes up with every write made through this pool; caches of derived data compare it.
+    writes: Arc<AtomicU64>,
+}
+
+#[derive(Clone)]
+enum Pool {
     Sqlite(sqlite::Pool),
     Postgres(postgres::Pool),
+}
+
+/// Whether a statement may change data (so that caches must be dropped).
+fn is_write(sql: &str) -> bool {
+    let head = sql.trim_start();
+    ["INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"]
+        .iter()
+        .any(|k| head.len() >= k.len() && head[..k.len()].eq_ignore_ascii_case(k))
 }
 
 impl Db {
     /// Opens a pool. A SQLite file is created only inside an existing folder.
     pub async fn connect(url: &str, pool_size: u32) -> Result<Db, DbError> {
-        match Target::from_url(url)? {
-            Target::Sqlite(path) => Ok(Db::Sqlite(sqlite::open(&path, pool_size).await?)),
-            Target::Postgres(url) => Ok(Db::Postgres(postgres::open(&url, pool_size).await?)),
-        }
+        let pool = match Target::from_url(url)? {
+            Target::Sqlite(path) => Pool::Sqlite(sqlite::open(&path, pool_size).await?),
+            Target::Postgres(url) => Pool::Postgres(postgres::open(&url, pool_size).await?),
+        };
+        Ok(Db {
+            pool,
+            writes: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// A number that changes whenever data was written through this pool.
+    pub fn write_generation(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+
+    fn wrote(&self) {
+        self.writes.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn dialect(&self) -> Dialect {
-        match self {
-            Db::Sqlite(_) => Dialect::Sqlite,
-            Db::Postgres(_) => Dialect::Postgres,
+        match self.pool {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
         }
     }
 
     async fn conn(&self) -> Result<Conn, DbError> {
-        match self {
-            Db::Sqlite(pool) => sqlite::get(pool).await.map(Conn::Sqlite),
-            Db::Postgres(pool) => postgres::get(pool).await.map(Conn::Postgres),
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlite::get(pool).await.map(Conn::Sqlite),
+            Pool::Postgres(pool) => postgres::get(pool).await.map(Conn::Postgres),
         }
     }
 
     pub async fn query(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, DbError> {
-        self.conn().await?.query(sql, params).await
+        let rows = match &self.pool {
+            Pool::Sqlite(pool) => sqlite::query_pooled(pool, sql, params).await,
+            Pool::Postgres(_) => self.conn().await?.query(sql, params).await,
+        };
+        if is_write(sql) {
+            self.wrote();
+        }
+        rows
     }
 
     pub async fn query_opt(&self, sql: &str, params: Vec<Value>) -> Result<Option<Row>, DbError> {
@@ -109,14 +146,22 @@ impl Db {
     }
 
     pub async fn execute(&self, sql: &str, params: Vec<Value>) -> Result<u64, DbError> {
-        self.conn().await?.execute(sql, params).await
+        let changed = match &self.pool {
+            Pool::Sqlite(pool) => sqlite::execute_pooled(pool, sql, params).await,
+            Pool::Postgres(_) => self.conn().await?.execute(sql, params).await,
+        };
+        self.wrote();
+        changed
     }
 
     /// Starts a transaction. Dropping it without [`Tx::commit`] rolls it back.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         let mut conn = self.conn().await?;
         conn.batch(self.dialect().begin()).await?;
-        Ok(Tx { conn: Some(conn) })
+        Ok(Tx {
+            conn: Some(conn),
+            writes: self.writes.clone(),
+        })
     }
 }
 
@@ -168,6 +213,7 @@ impl Conn {
 /// An open transaction.
 pub struct Tx {
     conn: Option<Conn>,
+    writes: Arc<AtomicU64>,
 }
 
 impl Tx {
@@ -200,7 +246,10 @@ impl Tx {
     pub async fn commit(mut self) -> Result<(), DbError> {
         let mut conn = self.conn.take().expect("transaction already finished");
         match conn.batch("COMMIT").await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.writes.fetch_add(1, Ordering::AcqRel);
+                Ok(())
+            }
             Err(e) => {
                 conn.abandon();
                 Err(e)
@@ -252,6 +301,13 @@ mod tests {
             sqlite_placeholders("SELECT '$1', \"$2\" FROM t WHERE a = $1 AND b = $12"),
             "SELECT '$1', \"$2\" FROM t WHERE a = ?1 AND b = ?12"
         );
+    }
+
+    #[test]
+    fn writes_are_recognised() {
+        assert!(is_write("  insert into t values (1)"));
+        assert!(is_write("UPDATE t SET a = 1"));
+        assert!(!is_write("SELECT * FROM t"));
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub async fn open(path: &Path, size: u32) -> Result<Pool, DbError> {
     tokio::task::spawn_blocking(move || {
         let pool = r2d2::Pool::builder()
             .max_size(size)
+            // A SQLite connection does not go stale; skip the check on every checkout.
+            .test_on_check_out(false)
             .min_idle(Some(1))
             .build(manager)
             .map_err(|e| DbError::SqliteOpen(format!("{}: {e}", path.display())))?;
@@ -84,43 +86,12 @@ impl Conn {
 
     pub async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, DbError> {
         let sql = sqlite_placeholders(sql);
-        self.run(move |conn| {
-            let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
-            let columns: Arc<[String]> =
-                stmt.column_names().iter().map(|c| c.to_string()).collect();
-            let width = columns.len();
-            let mut rows = stmt
-                .query(rusqlite::params_from_iter(params.iter()))
-                .map_err(map_err)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(map_err)? {
-                let mut values = Vec::with_capacity(width);
-                for i in 0..width {
-                    values.push(read(row.get_ref(i).map_err(map_err)?));
-                }
-                out.push(Row {
-                    columns: columns.clone(),
-                    values,
-                });
-            }
-            Ok(out)
-        })
-        .await
+        self.run(move |conn| run_query(conn, &sql, &params)).await
     }
 
     pub async fn execute_many(&mut self, sql: &str, rows: Vec<Vec<Value>>) -> Result<u64, DbError> {
         let sql = sqlite_placeholders(sql);
-        self.run(move |conn| {
-            let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
-            let mut changed = 0u64;
-            for params in &rows {
-                changed += stmt
-                    .execute(rusqlite::params_from_iter(params.iter()))
-                    .map_err(map_err)? as u64;
-            }
-            Ok(changed)
-        })
-        .await
+        self.run(move |conn| run_execute(conn, &sql, &rows)).await
     }
 
     pub async fn batch(&mut self, sql: &str) -> Result<(), DbError> {
@@ -145,6 +116,70 @@ impl Conn {
     ) -> Result<T, DbError> {
         self.run(f).await
     }
+}
+
+/// One statement outside a transaction: checks a connection out and runs the statement in a
+/// single trip to the blocking pool (two trips cost more than a small query).
+pub async fn query_pooled(pool: &Pool, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, DbError> {
+    let pool = pool.clone();
+    let sql = sqlite_placeholders(sql);
+    tokio::task::spawn_blocking(move || {
+        let conn = pool.get().map_err(|e| DbError::Pool(e.to_string()))?;
+        run_query(&conn, &sql, &params)
+    })
+    .await
+    .map_err(|e| DbError::Pool(e.to_string()))?
+}
+
+pub async fn execute_pooled(pool: &Pool, sql: &str, params: Vec<Value>) -> Result<u64, DbError> {
+    let pool = pool.clone();
+    let sql = sqlite_placeholders(sql);
+    tokio::task::spawn_blocking(move || {
+        let conn = pool.get().map_err(|e| DbError::Pool(e.to_string()))?;
+        run_execute(&conn, &sql, &[params])
+    })
+    .await
+    .map_err(|e| DbError::Pool(e.to_string()))?
+}
+
+fn run_query(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[Value],
+) -> Result<Vec<Row>, DbError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(map_err)?;
+    let columns: Arc<[String]> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+    let width = columns.len();
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(params.iter()))
+        .map_err(map_err)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(map_err)? {
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            values.push(read(row.get_ref(i).map_err(map_err)?));
+        }
+        out.push(Row {
+            columns: columns.clone(),
+            values,
+        });
+    }
+    Ok(out)
+}
+
+fn run_execute(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    rows: &[Vec<Value>],
+) -> Result<u64, DbError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(map_err)?;
+    let mut changed = 0u64;
+    for params in rows {
+        changed += stmt
+            .execute(rusqlite::params_from_iter(params.iter()))
+            .map_err(map_err)? as u64;
+    }
+    Ok(changed)
 }
 
 fn read(value: ValueRef<'_>) -> Value {

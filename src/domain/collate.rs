@@ -22,9 +22,10 @@ pub fn compare(a: &str, b: &str) -> Ordering {
     sort_key(a).cmp(&sort_key(b)).then_with(|| a.cmp(b))
 }
 
-/// Sorts items by a name, in collation order.
+/// Sorts items by a name, in collation order; the sort is stable, so items whose names only
+/// differ in case or accents keep their given order.
 pub fn sort_by_name<T>(items: &mut [T], name: impl Fn(&T) -> &str) {
-    items.sort_by_cached_key(|item| (sort_key(name(item)), name(item).to_string()));
+    items.sort_by_cached_key(|item| sort_key(name(item)));
 }
 
 fn fold(c: char) -> Option<&'static str> {

@@ -92,7 +92,10 @@ impl CatalogueStore for Db {
 
     async fn countries(&self) -> Result<Vec<Country>, DbError> {
         let mut countries = self
-            .query(COUNTRY_COLUMNS, params![])
+            .query(
+                &format!("{COUNTRY_COLUMNS} ORDER BY country_usual_name"),
+                params![],
+            )
             .await?
             .iter()
             .map(country)

@@ -2,7 +2,9 @@
 //! database, one trait per area, implemented once for both backends on top of [`super::Db`].
 
 mod catalogue;
+mod genes;
 mod system;
 
 pub use catalogue::CatalogueStore;
+pub use genes::{GeneStore, HistoryOrder};
 pub use system::{SchemaColumn, SystemStore};
