@@ -91,6 +91,9 @@ pub struct Config {
     pub log_level: String,
     /// Worker threads; the number of cores when 0.
     pub workers: usize,
+    /// A variant counts as present in a sample when its allele frequency reaches this value
+    /// (the WHO catalogue's own threshold by default).
+    pub variant_presence_threshold: f64,
 }
 
 impl Default for Config {
@@ -108,6 +111,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             log_level: "critical".into(),
             workers: 0,
+            variant_presence_threshold: 0.75,
         }
     }
 }
@@ -194,6 +198,11 @@ impl Config {
                     "secret_key: must be 64 hexadecimal characters (256 bits)".into(),
                 ));
             }
+        }
+        if !(self.variant_presence_threshold > 0.0 && self.variant_presence_threshold <= 1.0) {
+            return Err(ConfigError::Invalid(
+                "variant_presence_threshold: must be above 0 and at most 1".into(),
+            ));
         }
         if self.database_pool_size == 0 {
             return Err(ConfigError::Invalid(

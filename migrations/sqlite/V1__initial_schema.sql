@@ -656,11 +656,14 @@ CREATE TABLE submission_genotype (
     sample_id BIGINT NOT NULL REFERENCES submission_sample(id) ON DELETE CASCADE,
     variant_id BIGINT NOT NULL REFERENCES genphen_variant(variant_id) ON DELETE CASCADE,
     genotyper TEXT NOT NULL,
-    quality DOUBLE PRECISION NOT NULL,
-    reference_ad BIGINT NOT NULL,
-    alternative_ad BIGINT NOT NULL,
-    total_dp BIGINT NOT NULL,
-    genotype_value TEXT NOT NULL,
+    quality DOUBLE PRECISION,
+    reference_ad BIGINT,
+    alternative_ad BIGINT,
+    total_dp BIGINT,
+    genotype_value TEXT,
+    -- tbseq: the allele frequency when the source gives it directly (the WHO catalogue's
+    -- max(af)); otherwise alternative_ad / total_dp. Read counts are NULL for such sources.
+    allele_frequency DOUBLE PRECISION,
     CONSTRAINT genotype_sample_id_variant_id_genotyper__key UNIQUE (sample_id, variant_id, genotyper)
 );
 CREATE INDEX submission_genotype_variant_id_idx ON submission_genotype (variant_id);
