@@ -243,6 +243,41 @@ impl Tx {
         self.conn().execute_many(sql, rows).await
     }
 
+    /// Inserts rows with multi-row `VALUES` lists: `{head} VALUES (…), (…) {tail}`, as many
+    /// rows per statement as both databases' parameter limits allow. Returns rows changed.
+    pub async fn insert_values(
+        &mut self,
+        head: &str,
+        tail: &str,
+        rows: Vec<Vec<Value>>,
+    ) -> Result<u64, DbError> {
+        let Some(width) = rows.first().map(Vec::len) else {
+            return Ok(0);
+        };
+        // SQLite allows 32,766 parameters per statement, PostgreSQL 65,535.
+        let per_statement = (30_000 / width.max(1)).max(1);
+        let mut changed = 0;
+        for chunk in rows.chunks(per_statement) {
+            let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * width * 6);
+            sql.push_str(head);
+            sql.push_str(" VALUES ");
+            for r in 0..chunk.len() {
+                sql.push_str(if r == 0 { "(" } else { ", (" });
+                for c in 0..width {
+                    if c > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("${}", r * width + c + 1));
+                }
+                sql.push(')');
+            }
+            sql.push(' ');
+            sql.push_str(tail);
+            changed += self.execute(&sql, chunk.concat()).await?;
+        }
+        Ok(changed)
+    }
+
     pub async fn commit(mut self) -> Result<(), DbError> {
         let mut conn = self.conn.take().expect("transaction already finished");
         match conn.batch("COMMIT").await {

@@ -36,9 +36,6 @@ const TAXA: &[(i64, Option<i64>, &str, &str)] = &[
     ),
 ];
 
-/// Rows per multi-row INSERT (well under both databases' parameter limits).
-const CHUNK: usize = 400;
-
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
     /// False when the database already held this exact seed.
@@ -159,49 +156,49 @@ async fn seed_taxa(tx: &mut Tx) -> Result<u64, DbError> {
 
 async fn seed_reference(tx: &mut Tx) -> Result<u64, DbError> {
     let mut inserted = 0;
-    inserted += insert_rows(
-        tx,
-        "INSERT INTO genphen_country (three_letters_code, country_id, two_letters_code, \
-         country_usual_name, country_official_name) VALUES",
-        "ON CONFLICT DO NOTHING",
-        rows(COUNTRIES)
-            .map(|r| {
-                vec![
-                    r[0].into(),
-                    int(r[1]),
-                    r[2].into(),
-                    r[3].into(),
-                    r[4].into(),
-                ]
-            })
-            .collect(),
-    )
-    .await?;
-    inserted += insert_rows(
-        tx,
-        "INSERT INTO genphen_drug (drug_id, drug_name, drug_code) VALUES",
-        "ON CONFLICT DO NOTHING",
-        rows(DRUGS)
-            .map(|r| vec![int(r[0]), r[1].into(), r[2].into()])
-            .collect(),
-    )
-    .await?;
-    inserted += insert_rows(
-        tx,
-        "INSERT INTO genphen_growthmedium (medium_id, medium_name) VALUES",
-        "ON CONFLICT DO NOTHING",
-        rows(MEDIA).map(|r| vec![int(r[0]), r[1].into()]).collect(),
-    )
-    .await?;
-    inserted += insert_rows(
-        tx,
-        "INSERT INTO genphen_pdsassessmentmethod (method_id, method_name) VALUES",
-        "ON CONFLICT DO NOTHING",
-        rows(METHODS)
-            .map(|r| vec![int(r[0]), r[1].into()])
-            .collect(),
-    )
-    .await?;
+    inserted += tx
+        .insert_values(
+            "INSERT INTO genphen_country (three_letters_code, country_id, two_letters_code, \
+         country_usual_name, country_official_name)",
+            "ON CONFLICT DO NOTHING",
+            rows(COUNTRIES)
+                .map(|r| {
+                    vec![
+                        r[0].into(),
+                        int(r[1]),
+                        r[2].into(),
+                        r[3].into(),
+                        r[4].into(),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+    inserted += tx
+        .insert_values(
+            "INSERT INTO genphen_drug (drug_id, drug_name, drug_code)",
+            "ON CONFLICT DO NOTHING",
+            rows(DRUGS)
+                .map(|r| vec![int(r[0]), r[1].into(), r[2].into()])
+                .collect(),
+        )
+        .await?;
+    inserted += tx
+        .insert_values(
+            "INSERT INTO genphen_growthmedium (medium_id, medium_name)",
+            "ON CONFLICT DO NOTHING",
+            rows(MEDIA).map(|r| vec![int(r[0]), r[1].into()]).collect(),
+        )
+        .await?;
+    inserted += tx
+        .insert_values(
+            "INSERT INTO genphen_pdsassessmentmethod (method_id, method_name)",
+            "ON CONFLICT DO NOTHING",
+            rows(METHODS)
+                .map(|r| vec![int(r[0]), r[1].into()])
+                .collect(),
+        )
+        .await?;
     // Rows that name their drug resolve it by name; the WHERE clause also lets SQLite parse
     // `INSERT … SELECT … ON CONFLICT` unambiguously.
     inserted += tx
@@ -246,71 +243,48 @@ async fn seed_reference(tx: &mut Tx) -> Result<u64, DbError> {
 async fn seed_genes(tx: &mut Tx) -> Result<u64, DbError> {
     let genes: Vec<Vec<&str>> = rows(GENES).collect();
     let ids = (FIRST_GENE_DBXREF..).take(genes.len());
-    let mut inserted = insert_rows(
-        tx,
-        "INSERT INTO biosql_dbxref (dbxref_id, dbname, accession, version) VALUES",
-        "ON CONFLICT DO NOTHING",
-        ids.clone()
-            .zip(&genes)
-            .map(|(id, g)| {
-                vec![
-                    Value::Int(id),
-                    "LocusTag".into(),
-                    g[0].into(),
-                    Value::Int(0),
-                ]
-            })
-            .collect(),
-    )
-    .await?;
-    inserted += insert_rows(
-        tx,
-        "INSERT INTO overview_gene (gene_db_crossref_id, chromosome, locus_tag, gene_name, \
-         start_pos, end_pos, strand, biotype) VALUES",
-        "ON CONFLICT DO NOTHING",
-        ids.zip(&genes)
-            .map(|(id, g)| {
-                let strand = match g[4] {
-                    "+" => 1,
-                    "-" => -1,
-                    _ => 0,
-                };
-                vec![
-                    Value::Int(id),
-                    CHROMOSOME.into(),
-                    g[0].into(),
-                    text_or_null(g[1]),
-                    int(g[2]),
-                    int(g[3]),
-                    Value::Int(strand),
-                    text_or_null(g[5]),
-                ]
-            })
-            .collect(),
-    )
-    .await?;
-    Ok(inserted)
-}
-
-/// Inserts rows with multi-row `VALUES` lists, `CHUNK` rows per statement.
-async fn insert_rows(
-    tx: &mut Tx,
-    head: &str,
-    tail: &str,
-    rows: Vec<Vec<Value>>,
-) -> Result<u64, DbError> {
-    let mut inserted = 0;
-    for chunk in rows.chunks(CHUNK) {
-        let width = chunk[0].len();
-        let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let cells: Vec<String> =
-                    (1..=width).map(|c| format!("${}", r * width + c)).collect();
-                format!("({})", cells.join(", "))
-            })
-            .collect();
-        let sql = format!("{head} {} {tail}", tuples.join(", "));
-        inserted += tx.execute(&sql, chunk.concat()).await?;
-    }
+    let mut inserted = tx
+        .insert_values(
+            "INSERT INTO biosql_dbxref (dbxref_id, dbname, accession, version)",
+            "ON CONFLICT DO NOTHING",
+            ids.clone()
+                .zip(&genes)
+                .map(|(id, g)| {
+                    vec![
+                        Value::Int(id),
+                        "LocusTag".into(),
+                        g[0].into(),
+                        Value::Int(0),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+    inserted += tx
+        .insert_values(
+            "INSERT INTO overview_gene (gene_db_crossref_id, chromosome, locus_tag, gene_name, \
+         start_pos, end_pos, strand, biotype)",
+            "ON CONFLICT DO NOTHING",
+            ids.zip(&genes)
+                .map(|(id, g)| {
+                    let strand = match g[4] {
+                        "+" => 1,
+                        "-" => -1,
+                        _ => 0,
+                    };
+                    vec![
+                        Value::Int(id),
+                        CHROMOSOME.into(),
+                        g[0].into(),
+                        text_or_null(g[1]),
+                        int(g[2]),
+                        int(g[3]),
+                        Value::Int(strand),
+                        text_or_null(g[5]),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
     Ok(inserted)
 }
