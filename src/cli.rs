@@ -40,6 +40,51 @@ enum Command {
     },
     /// Check the configuration, the database and the file store; exit 0 only if all pass.
     Check,
+    /// Import data files (CSV, plain or gzip): each file is written whole or not at all.
+    Import {
+        #[arg(value_enum)]
+        kind: ImportKind,
+        /// Files to import, in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The source that names the samples (default: the WHO catalogue for catalogue
+        /// files, "Imported data" for others; pipeline genotype and genotype-resistance files
+        /// use tbseq's sample ids unless a source is named).
+        #[arg(long)]
+        source: Option<String>,
+        /// The drug of a catalogue phenotype file whose name is not the drug's.
+        #[arg(long)]
+        drug: Option<String>,
+        /// The catalogue version of grades without a grade_version column.
+        #[arg(long, default_value_t = 2)]
+        grade_version: i64,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ImportKind {
+    /// WHO catalogue 2023 phenotype files, or CSV with sample,drug,result[,method,medium,concentration,country,sampling_year].
+    Phenotypes,
+    /// WHO catalogue 2023 genotype files, or the pipeline's per-sample genotype CSV.
+    Genotypes,
+    /// Gene–drug associations: tier,locus_tag,drug_name (replaces all).
+    Associations,
+    /// Variant grades: drug,variant,grade[,grade_version].
+    Grades,
+    /// Resistance predictions: sample_id,drug,version,resistance_flag,variant.
+    GenotypeResistance,
+}
+
+impl From<ImportKind> for crate::import::Kind {
+    fn from(kind: ImportKind) -> Self {
+        match kind {
+            ImportKind::Phenotypes => crate::import::Kind::Phenotypes,
+            ImportKind::Genotypes => crate::import::Kind::Genotypes,
+            ImportKind::Associations => crate::import::Kind::Associations,
+            ImportKind::Grades => crate::import::Kind::Grades,
+            ImportKind::GenotypeResistance => crate::import::Kind::GenotypeResistance,
+        }
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -57,6 +102,21 @@ pub fn main() -> ExitCode {
         Command::Seed => rocket::execute(run_seed(loaded.config)),
         Command::Config { json } => print_config(&loaded, json),
         Command::Check => return rocket::execute(check(loaded)),
+        Command::Import {
+            kind,
+            files,
+            source,
+            drug,
+            grade_version,
+        } => {
+            let options = crate::import::Options {
+                source,
+                drug,
+                grade_version,
+                progress: true,
+            };
+            rocket::execute(run_import(loaded.config, kind.into(), files, options))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -132,6 +192,25 @@ async fn run_seed(config: Config) -> anyhow::Result<()> {
         );
     } else {
         println!("reference data already up to date");
+    }
+    Ok(())
+}
+
+/// Imports files one after the other; stops at the first file that is rejected (files before
+/// it stay imported, each in its own transaction).
+async fn run_import(
+    config: Config,
+    kind: crate::import::Kind,
+    files: Vec<PathBuf>,
+    options: crate::import::Options,
+) -> anyhow::Result<()> {
+    let db = open_db(&config).await?;
+    migrate::run(&db).await?;
+    seed::run(&db).await?;
+    for file in &files {
+        let started = std::time::Instant::now();
+        let report = crate::import::import_file(&db, kind, file, &options).await?;
+        println!("{report} ({:.1} s)", started.elapsed().as_secs_f64());
     }
     Ok(())
 }

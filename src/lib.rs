@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod import;
 pub mod storage;
 
 use rocket::figment::Figment;

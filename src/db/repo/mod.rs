@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod genes;
+pub mod import;
 mod system;
 
 pub use catalogue::CatalogueStore;
