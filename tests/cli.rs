@@ -1,6 +1,8 @@
 //! The real binary: configuration precedence and errors, `config`, `check`, `--help`, and a
 //! smoke test that starts `tbseq` in an empty folder with no configuration at all.
 
+mod common;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::Path;
@@ -282,4 +284,87 @@ fn smoke_the_binary_starts_in_an_empty_folder() {
         );
     }
     drop(server);
+}
+
+/// Kills `tbseq import` part-way through a file and checks that nothing of it is visible,
+/// then runs it again to completion.
+fn interrupted_import(database_url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/catalogue-2023/phenotypes/Rifampicin.csv.gz");
+    let env = [("TBSEQ_DATABASE_URL", database_url)];
+    // Migrate and seed first, so that the import itself is what gets interrupted.
+    assert!(tbseq(dir.path(), &["seed"], &env).status.success());
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("TBSEQ_DATABASE_URL", database_url)
+        .args(["import", "phenotypes"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import finished before it could be interrupted"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let count = |table: &str| {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        rt.block_on(async {
+            let db = tbseq::db::Db::connect(database_url, 1).await.unwrap();
+            db.query_one(&sql, vec![])
+                .await
+                .unwrap()
+                .get::<i64>(0)
+                .unwrap()
+        })
+    };
+    for table in [
+        "submission_sample",
+        "submission_samplealias",
+        "submission_pdstest",
+        "submission_package",
+    ] {
+        assert_eq!(
+            count(table),
+            0,
+            "{table} holds part of an interrupted import"
+        );
+    }
+    let out = tbseq(
+        dir.path(),
+        &["import", "phenotypes", file.to_str().unwrap()],
+        &env,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(count("submission_pdstest") > 0);
+}
+
+#[test]
+fn an_interrupted_import_leaves_nothing_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    interrupted_import(&format!(
+        "sqlite://{}",
+        dir.path().join("i.sqlite3").display()
+    ));
+}
+
+#[test]
+fn an_interrupted_import_leaves_nothing_postgres() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let scratch = rt.block_on(common::ScratchPostgres::create());
+    interrupted_import(&scratch.url);
+    drop(scratch);
 }

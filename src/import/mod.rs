@@ -171,7 +171,12 @@ impl Job<'_> {
 }
 
 /// Imports one file.
-pub async fn import_file(db: &Db, kind: Kind, path: &Path, options: &Options) -> Result<Report, ImportError> {
+pub async fn import_file(
+    db: &Db,
+    kind: Kind,
+    path: &Path,
+    options: &Options,
+) -> Result<Report, ImportError> {
     let file = path.display().to_string();
     let unreadable = |reason: String| ImportError::Unreadable {
         file: file.clone(),
@@ -203,7 +208,12 @@ pub async fn import_file(db: &Db, kind: Kind, path: &Path, options: &Options) ->
     while let Some(batch) = rows.next().await {
         let batch = match batch {
             Ok(b) => b,
-            Err(reason) => return Err(ImportError::Unreadable { file: job.file, reason }),
+            Err(reason) => {
+                return Err(ImportError::Unreadable {
+                    file: job.file,
+                    reason,
+                })
+            }
         };
         job.report.rows += batch.len() as u64;
         let mut batch = batch.into_iter().peekable();
@@ -262,7 +272,11 @@ impl Writer {
         }
     }
 
-    async fn write(&mut self, job: &mut Job<'_>, rows: Vec<source::RawRow>) -> Result<(), ImportError> {
+    async fn write(
+        &mut self,
+        job: &mut Job<'_>,
+        rows: Vec<source::RawRow>,
+    ) -> Result<(), ImportError> {
         match self {
             Writer::Phenotypes(w) => w.write(job, rows).await,
             Writer::Genotypes(w) => w.write(job, rows).await,
@@ -283,10 +297,11 @@ fn strs(fields: &[String]) -> Vec<&str> {
 
 fn header_is(fields: &[&str], expected: &[&str]) -> bool {
     fields.len() == expected.len()
-        && fields
-            .iter()
-            .zip(expected)
-            .all(|(f, e)| f.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(e))
+        && fields.iter().zip(expected).all(|(f, e)| {
+            f.trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(e)
+        })
 }
 
 /// The samples a source names, created on first sight.
@@ -312,7 +327,8 @@ impl Samples {
         if let Some(s) = self.known.get(name) {
             return Ok(*s);
         }
-        let created = store::create_sample(&mut job.tx, self.package_id, name, country, year).await?;
+        let created =
+            store::create_sample(&mut job.tx, self.package_id, name, country, year).await?;
         job.report.add("samples", 1);
         self.known.insert(name.to_string(), created);
         Ok(created)
@@ -340,7 +356,10 @@ impl PhenotypeWriter {
                 .clone()
                 .unwrap_or_else(|| job.name.split('.').next().unwrap_or_default().to_string());
             let Some(drug_id) = job.lookups.drug(&drug) else {
-                job.fail(1, format!("no drug named {drug:?} (name the drug with --drug)"));
+                job.fail(
+                    1,
+                    format!("no drug named {drug:?} (name the drug with --drug)"),
+                );
                 return Err(std::mem::take(&mut job.errors).into_rejected(&job.file));
             };
             (PhenotypeFormat::Catalogue { drug_id }, CATALOGUE_SOURCE)
@@ -353,7 +372,11 @@ impl PhenotypeWriter {
                 }
             }
         };
-        let source = job.options.source.clone().unwrap_or_else(|| default_source.into());
+        let source = job
+            .options
+            .source
+            .clone()
+            .unwrap_or_else(|| default_source.into());
         let samples = Samples::open(job, &source).await?;
         let existing = store::test_keys(&mut job.tx, samples.package_id).await?;
         Ok(PhenotypeWriter {
@@ -366,7 +389,12 @@ impl PhenotypeWriter {
 
     async fn flush(&mut self, job: &mut Job<'_>) -> Result<(), DbError> {
         if !self.pending.is_empty() && !job.errors.any() {
-            let n = store::insert_tests(&mut job.tx, self.samples.package_id, std::mem::take(&mut self.pending)).await?;
+            let n = store::insert_tests(
+                &mut job.tx,
+                self.samples.package_id,
+                std::mem::take(&mut self.pending),
+            )
+            .await?;
             job.report.add("tests", n);
         }
         Ok(())
@@ -384,11 +412,17 @@ impl Errors {
 }
 
 impl PhenotypeWriter {
-    async fn write(&mut self, job: &mut Job<'_>, rows: Vec<source::RawRow>) -> Result<(), ImportError> {
+    async fn write(
+        &mut self,
+        job: &mut Job<'_>,
+        rows: Vec<source::RawRow>,
+    ) -> Result<(), ImportError> {
         for (line, fields) in rows {
             let fields = strs(&fields);
             let parsed = match &self.format {
-                PhenotypeFormat::Catalogue { drug_id } => records::catalogue_phenotype(&fields, *drug_id, line),
+                PhenotypeFormat::Catalogue { drug_id } => {
+                    records::catalogue_phenotype(&fields, *drug_id, line)
+                }
                 PhenotypeFormat::Generic(columns) => columns.parse(&fields, &job.lookups, line),
             };
             let p = match parsed {
@@ -437,7 +471,7 @@ enum GenotypeFormat {
 
 struct GenotypeWriter {
     format: GenotypeFormat,
-    named: HashMap<String, i64>,
+    named: HashMap<String, (i64, i64)>,
     annotated: HashSet<i64>,
     seen: HashSet<(i64, i64, String)>,
     pending: Vec<Call>,
@@ -481,15 +515,19 @@ impl GenotypeWriter {
                 Some((drug, tier)) => match job.lookups.drug(&drug) {
                     Some(drug_id) => Some((drug_id, tier)),
                     None => {
-                        job.report
-                            .warnings
-                            .push(format!("no drug named {drug:?}: no gene–drug association recorded"));
+                        job.report.warnings.push(format!(
+                            "no drug named {drug:?}: no gene–drug association recorded"
+                        ));
                         None
                     }
                 },
                 None => None,
             };
-            let source = job.options.source.clone().unwrap_or_else(|| CATALOGUE_SOURCE.into());
+            let source = job
+                .options
+                .source
+                .clone()
+                .unwrap_or_else(|| CATALOGUE_SOURCE.into());
             GenotypeFormat::Catalogue {
                 association,
                 samples: Samples::open(job, &source).await?,
@@ -529,12 +567,20 @@ impl GenotypeWriter {
         position: i64,
     ) -> Result<i64, DbError> {
         let name = format!("{gene}_{hgvs}");
-        let id = match self.named.get(&name) {
-            Some(id) => *id,
+        let id = match self.named.get_mut(&name) {
+            Some((id, known)) => {
+                // Known by name only so far (graded before it was observed).
+                if *known == 0 {
+                    store::place_variant(&mut job.tx, *id, position).await?;
+                    *known = position;
+                }
+                *id
+            }
             None => {
-                let id = store::create_named_variant(&mut job.tx, CHROMOSOME, position, &name).await?;
+                let id =
+                    store::create_named_variant(&mut job.tx, CHROMOSOME, position, &name).await?;
                 job.report.add("variants", 1);
-                self.named.insert(name, id);
+                self.named.insert(name, (id, position));
                 id
             }
         };
@@ -554,17 +600,33 @@ impl GenotypeWriter {
 }
 
 impl GenotypeWriter {
-    async fn write(&mut self, job: &mut Job<'_>, rows: Vec<source::RawRow>) -> Result<(), ImportError> {
+    async fn write(
+        &mut self,
+        job: &mut Job<'_>,
+        rows: Vec<source::RawRow>,
+    ) -> Result<(), ImportError> {
         for (line, fields) in rows {
             let fields = strs(&fields);
             let parsed = match &self.format {
-                GenotypeFormat::Catalogue { .. } => records::catalogue_genotype(&fields, &job.lookups, line),
-                GenotypeFormat::Pipeline { .. } => records::pipeline_genotype(&fields, line).map(Some),
+                GenotypeFormat::Catalogue { .. } => {
+                    records::catalogue_genotype(&fields, &job.lookups, line)
+                }
+                GenotypeFormat::Pipeline { .. } => {
+                    records::pipeline_genotype(&fields, line).map(Some)
+                }
             };
             let genotype = match parsed {
                 Ok(Some(g)) => g,
                 Ok(None) => {
+                    // Genotyped in this gene, carrying nothing: the sample still exists.
                     job.report.add("rows without a variant", 1);
+                    if let GenotypeFormat::Catalogue { samples, .. } = &mut self.format {
+                        if !job.errors.any() {
+                            samples
+                                .get_or_create(job, fields[0].trim(), None, None)
+                                .await?;
+                        }
+                    }
                     continue;
                 }
                 Err(e) => {
@@ -619,7 +681,12 @@ impl GenotypeWriter {
                     total_dp,
                     value,
                 } => {
-                    let GenotypeFormat::Pipeline { samples, variants, checked } = &mut self.format else {
+                    let GenotypeFormat::Pipeline {
+                        samples,
+                        variants,
+                        checked,
+                    } = &mut self.format
+                    else {
                         unreachable!("pipeline rows come from pipeline files")
                     };
                     let sample_id = match samples.resolve(&sample) {
@@ -631,7 +698,9 @@ impl GenotypeWriter {
                     };
                     let variant_id = match variant_id {
                         Some(id) => {
-                            if !checked.contains(&id) && !store::variant_exists(&mut job.tx, id).await? {
+                            if !checked.contains(&id)
+                                && !store::variant_exists(&mut job.tx, id).await?
+                            {
                                 job.fail(line, format!("no variant with id {id}"));
                                 continue;
                             }
@@ -643,7 +712,14 @@ impl GenotypeWriter {
                             match variants.get(&key) {
                                 Some(id) => *id,
                                 None => {
-                                    let id = store::variant_at(&mut job.tx, &key.0, key.1, &key.2, &key.3).await?;
+                                    let id = store::variant_at(
+                                        &mut job.tx,
+                                        &key.0,
+                                        key.1,
+                                        &key.2,
+                                        &key.3,
+                                    )
+                                    .await?;
                                     variants.insert(key, id);
                                     id
                                 }
@@ -736,7 +812,12 @@ async fn grades(job: &mut Job<'_>, rows: Vec<source::RawRow>) -> Result<(), Impo
     job.report.rows = job.report.rows.saturating_sub(1);
     let mut parsed = Vec::new();
     for (line, fields) in rows.iter().skip(1) {
-        match columns.parse(&strs(fields), &job.lookups, job.options.grade_version, *line) {
+        match columns.parse(
+            &strs(fields),
+            &job.lookups,
+            job.options.grade_version,
+            *line,
+        ) {
             Ok(g) => parsed.push(g),
             Err(e) => job.errors.push(e),
         }
@@ -749,13 +830,14 @@ async fn grades(job: &mut Job<'_>, rows: Vec<source::RawRow>) -> Result<(), Impo
         let (variant_id, coordinates) = match &grade.variant {
             VariantRef::Named(name) => {
                 let id = match named.get(name) {
-                    Some(id) => *id,
+                    Some((id, _)) => *id,
                     None => {
                         // A graded variant nobody has observed yet: known by name; a
                         // genotype import gives it its position later.
-                        let id = store::create_named_variant(&mut job.tx, CHROMOSOME, 0, name).await?;
+                        let id =
+                            store::create_named_variant(&mut job.tx, CHROMOSOME, 0, name).await?;
                         job.report.add("variants", 1);
-                        named.insert(name.clone(), id);
+                        named.insert(name.clone(), (id, 0));
                         id
                     }
                 };
@@ -766,11 +848,24 @@ async fn grades(job: &mut Job<'_>, rows: Vec<source::RawRow>) -> Result<(), Impo
                 reference,
                 alternative,
             } => {
-                let id = store::variant_at(&mut job.tx, CHROMOSOME, *position, reference, alternative).await?;
-                (id, Some((*position, reference.as_str(), alternative.as_str())))
+                let id =
+                    store::variant_at(&mut job.tx, CHROMOSOME, *position, reference, alternative)
+                        .await?;
+                (
+                    id,
+                    Some((*position, reference.as_str(), alternative.as_str())),
+                )
             }
         };
-        let n = store::upsert_grade(&mut job.tx, variant_id, coordinates, grade.drug_id, grade.grade, grade.version).await?;
+        let n = store::upsert_grade(
+            &mut job.tx,
+            variant_id,
+            coordinates,
+            grade.drug_id,
+            grade.grade,
+            grade.version,
+        )
+        .await?;
         job.report.add("grades", n);
     }
     Ok(())
@@ -787,12 +882,21 @@ fn job_header(job: &mut Job<'_>, rows: &[source::RawRow]) -> Option<source::RawR
     }
 }
 
-async fn genotype_resistance(job: &mut Job<'_>, rows: Vec<source::RawRow>) -> Result<(), ImportError> {
+async fn genotype_resistance(
+    job: &mut Job<'_>,
+    rows: Vec<source::RawRow>,
+) -> Result<(), ImportError> {
     let Some((_, header)) = job_header(job, &rows) else {
         return Ok(());
     };
     if !header_is(&strs(&header), records::GENOTYPE_RESISTANCE_HEADER) {
-        job.fail(1, format!("the header must be {}", records::GENOTYPE_RESISTANCE_HEADER.join(",")));
+        job.fail(
+            1,
+            format!(
+                "the header must be {}",
+                records::GENOTYPE_RESISTANCE_HEADER.join(",")
+            ),
+        );
         return Ok(());
     }
     job.report.rows = job.report.rows.saturating_sub(1);
@@ -815,7 +919,13 @@ async fn genotype_resistance(job: &mut Job<'_>, rows: Vec<source::RawRow>) -> Re
             }
         };
         if !seen.insert((sample_id, r.drug_id, r.version)) {
-            job.fail(*line, format!("sample {:?} has a second prediction for the same drug and version", r.sample));
+            job.fail(
+                *line,
+                format!(
+                    "sample {:?} has a second prediction for the same drug and version",
+                    r.sample
+                ),
+            );
             continue;
         }
         out.push((sample_id, r.drug_id, r.version, r.flag, r.variant));

@@ -49,7 +49,8 @@ impl Lookups {
 }
 
 /// The header a WHO catalogue 2023 phenotype file starts with.
-pub const CATALOGUE_PHENOTYPE_HEADER: &[&str] = &["sample_id", "phenotypic_category", "phenotype", "box"];
+pub const CATALOGUE_PHENOTYPE_HEADER: &[&str] =
+    &["sample_id", "phenotypic_category", "phenotype", "box"];
 /// The header a WHO catalogue 2023 genotype file starts with.
 pub const CATALOGUE_GENOTYPE_HEADER: &[&str] = &[
     "sample_id",
@@ -97,9 +98,16 @@ fn sample_name(value: &str, line: u64) -> Result<String, RowError> {
 
 /// Parses one row of a catalogue phenotype file (`sample_id,phenotypic_category,phenotype,box`)
 /// for the file's drug.
-pub fn catalogue_phenotype(fields: &[&str], drug_id: i64, line: u64) -> Result<Phenotype, RowError> {
+pub fn catalogue_phenotype(
+    fields: &[&str],
+    drug_id: i64,
+    line: u64,
+) -> Result<Phenotype, RowError> {
     if fields.len() != 4 {
-        return Err(err(line, format!("expected 4 fields, found {}", fields.len())));
+        return Err(err(
+            line,
+            format!("expected 4 fields, found {}", fields.len()),
+        ));
     }
     Ok(Phenotype {
         sample: sample_name(fields[0], line)?,
@@ -160,7 +168,12 @@ impl GenericPhenotypeColumns {
         })
     }
 
-    pub fn parse(&self, fields: &[&str], lookups: &Lookups, line: u64) -> Result<Phenotype, RowError> {
+    pub fn parse(
+        &self,
+        fields: &[&str],
+        lookups: &Lookups,
+        line: u64,
+    ) -> Result<Phenotype, RowError> {
         let get = |i: usize| fields.get(i).map(|v| v.trim()).unwrap_or("");
         let opt = |i: Option<usize>| i.map(get).filter(|v| !v.is_empty());
         let drug = get(self.drug);
@@ -260,9 +273,16 @@ pub fn catalogue_genotype_file(file_name: &str) -> Option<(String, i64)> {
 
 /// Parses one catalogue genotype row; `Ok(None)` for a row that names a gene but no variant
 /// (the sample was genotyped there and carries nothing).
-pub fn catalogue_genotype(fields: &[&str], lookups: &Lookups, line: u64) -> Result<Option<Genotype>, RowError> {
+pub fn catalogue_genotype(
+    fields: &[&str],
+    lookups: &Lookups,
+    line: u64,
+) -> Result<Option<Genotype>, RowError> {
     if fields.len() != 7 {
-        return Err(err(line, format!("expected 7 fields, found {}", fields.len())));
+        return Err(err(
+            line,
+            format!("expected 7 fields, found {}", fields.len()),
+        ));
     }
     let sample = sample_name(fields[0], line)?;
     let gene = fields[1].trim();
@@ -277,13 +297,23 @@ pub fn catalogue_genotype(fields: &[&str], lookups: &Lookups, line: u64) -> Resu
     let af = fields[5].trim();
     let allele_frequency = match af.parse::<f64>() {
         Ok(v) if (0.0..=1.0).contains(&v) => v,
-        _ => return Err(err(line, format!("allele frequency {af:?} is not a number from 0 to 1"))),
+        _ => {
+            return Err(err(
+                line,
+                format!("allele frequency {af:?} is not a number from 0 to 1"),
+            ))
+        }
     };
     let positions = fields[6]
         .split(';')
         .map(|p| p.trim().parse::<i64>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| err(line, format!("position {:?} is not a genome position", fields[6])))?;
+        .map_err(|_| {
+            err(
+                line,
+                format!("position {:?} is not a genome position", fields[6]),
+            )
+        })?;
     let position = positions
         .into_iter()
         .min()
@@ -300,7 +330,11 @@ pub fn catalogue_genotype(fields: &[&str], lookups: &Lookups, line: u64) -> Resu
     }))
 }
 
-fn optional_number<T: std::str::FromStr>(value: &str, what: &str, line: u64) -> Result<Option<T>, RowError> {
+fn optional_number<T: std::str::FromStr>(
+    value: &str,
+    what: &str,
+    line: u64,
+) -> Result<Option<T>, RowError> {
     let value = value.trim();
     if value.is_empty() || value == "." {
         return Ok(None);
@@ -313,8 +347,15 @@ fn optional_number<T: std::str::FromStr>(value: &str, what: &str, line: u64) -> 
 
 fn nucleotides(value: &str, what: &str, line: u64) -> Result<String, RowError> {
     let value = value.trim();
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_alphabetic() || b == b'*' || b == b'-') {
-        return Err(err(line, format!("{what} {value:?} is not a nucleotide sequence")));
+    if value.is_empty()
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'*' || b == b'-')
+    {
+        return Err(err(
+            line,
+            format!("{what} {value:?} is not a nucleotide sequence"),
+        ));
     }
     Ok(value.to_ascii_uppercase())
 }
@@ -322,18 +363,29 @@ fn nucleotides(value: &str, what: &str, line: u64) -> Result<String, RowError> {
 /// Parses one row of the pipeline's per-sample genotype CSV.
 pub fn pipeline_genotype(fields: &[&str], line: u64) -> Result<Genotype, RowError> {
     if fields.len() != 12 {
-        return Err(err(line, format!("expected 12 fields, found {}", fields.len())));
+        return Err(err(
+            line,
+            format!("expected 12 fields, found {}", fields.len()),
+        ));
     }
     let genotyper = fields[0].trim();
     if genotyper.is_empty() || genotyper.len() > 128 {
-        return Err(err(line, "the genotyper is missing or longer than 128 characters"));
+        return Err(err(
+            line,
+            "the genotyper is missing or longer than 128 characters",
+        ));
     }
     let position: i64 = fields[3]
         .trim()
         .parse()
         .ok()
         .filter(|p: &i64| *p > 0)
-        .ok_or_else(|| err(line, format!("position {:?} is not a genome position", fields[3])))?;
+        .ok_or_else(|| {
+            err(
+                line,
+                format!("position {:?} is not a genome position", fields[3]),
+            )
+        })?;
     let chromosome = fields[2].trim();
     if chromosome.is_empty() {
         return Err(err(line, "the chromosome is missing"));
@@ -364,9 +416,19 @@ pub struct Association {
 }
 
 /// `Ok(None)` when the drug is unknown: the original skips such rows with a message.
-pub fn association(fields: &[&str], lookups: &Lookups, line: u64) -> Result<Option<Association>, RowError> {
+pub fn association(
+    fields: &[&str],
+    lookups: &Lookups,
+    line: u64,
+) -> Result<Option<Association>, RowError> {
     if fields.len() != 3 {
-        return Err(err(line, format!("expected 3 fields (tier, locus tag, drug), found {}", fields.len())));
+        return Err(err(
+            line,
+            format!(
+                "expected 3 fields (tier, locus tag, drug), found {}",
+                fields.len()
+            ),
+        ));
     }
     let tier: i64 = fields[0]
         .trim()
@@ -377,7 +439,11 @@ pub fn association(fields: &[&str], lookups: &Lookups, line: u64) -> Result<Opti
         .locus_tags
         .get(locus)
         .ok_or_else(|| err(line, format!("unknown locus tag {locus:?}")))?;
-    Ok(lookups.drug(fields[2]).map(|drug_id| Association { gene_id, drug_id, tier }))
+    Ok(lookups.drug(fields[2]).map(|drug_id| Association {
+        gene_id,
+        drug_id,
+        tier,
+    }))
 }
 
 /// How a grade names its variant.
@@ -386,7 +452,11 @@ pub enum VariantRef {
     /// The catalogue's name, `gene_hgvs` (`katG_p.Ser315Thr`).
     Named(String),
     /// `position-ref-alt` on the reference chromosome.
-    Coordinates { position: i64, reference: String, alternative: String },
+    Coordinates {
+        position: i64,
+        reference: String,
+        alternative: String,
+    },
 }
 
 /// A WHO catalogue grade of a variant for a drug.
@@ -409,7 +479,11 @@ pub struct GradeColumns {
 
 impl GradeColumns {
     pub fn from_header(header: &[&str]) -> Result<Self, RowError> {
-        let find = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+        let find = |name: &str| {
+            header
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
         let required = |name: &str| {
             find(name).ok_or_else(|| {
                 err(1, format!("the header has no {name:?} column (expected drug, variant, grade[, grade_version])"))
@@ -423,7 +497,13 @@ impl GradeColumns {
         })
     }
 
-    pub fn parse(&self, fields: &[&str], lookups: &Lookups, default_version: i64, line: u64) -> Result<Grade, RowError> {
+    pub fn parse(
+        &self,
+        fields: &[&str],
+        lookups: &Lookups,
+        default_version: i64,
+        line: u64,
+    ) -> Result<Grade, RowError> {
         let get = |i: usize| fields.get(i).map(|v| v.trim()).unwrap_or("");
         let drug = get(self.drug);
         let drug_id = lookups
@@ -432,7 +512,10 @@ impl GradeColumns {
         let variant = variant_ref(get(self.variant)).ok_or_else(|| {
             err(
                 line,
-                format!("variant {:?} is neither a catalogue name (gene_change) nor position-ref-alt", get(self.variant)),
+                format!(
+                    "variant {:?} is neither a catalogue name (gene_change) nor position-ref-alt",
+                    get(self.variant)
+                ),
             )
         })?;
         // "1) Assoc w R" and "1" both mean grade 1.
@@ -442,7 +525,8 @@ impl GradeColumns {
             .next()
             .and_then(|c| c.to_digit(10))
             .filter(|g| (1..=5).contains(g))
-            .ok_or_else(|| err(line, format!("grade {grade_text:?} is not 1 to 5")))? as i64;
+            .ok_or_else(|| err(line, format!("grade {grade_text:?} is not 1 to 5")))?
+            as i64;
         let version = match self.version.map(get).filter(|v| !v.is_empty()) {
             None => default_version,
             Some(v) => v
@@ -474,7 +558,9 @@ pub fn variant_ref(text: &str) -> Option<VariantRef> {
         }
     }
     match text.split_once('_') {
-        Some((gene, change)) if !gene.is_empty() && !change.is_empty() => Some(VariantRef::Named(text.to_string())),
+        Some((gene, change)) if !gene.is_empty() && !change.is_empty() => {
+            Some(VariantRef::Named(text.to_string()))
+        }
         _ => None,
     }
 }
@@ -489,11 +575,19 @@ pub struct GenotypeResistance {
     pub variant: String,
 }
 
-pub const GENOTYPE_RESISTANCE_HEADER: &[&str] = &["sample_id", "drug", "version", "resistance_flag", "variant"];
+pub const GENOTYPE_RESISTANCE_HEADER: &[&str] =
+    &["sample_id", "drug", "version", "resistance_flag", "variant"];
 
-pub fn genotype_resistance(fields: &[&str], lookups: &Lookups, line: u64) -> Result<GenotypeResistance, RowError> {
+pub fn genotype_resistance(
+    fields: &[&str],
+    lookups: &Lookups,
+    line: u64,
+) -> Result<GenotypeResistance, RowError> {
     if fields.len() != 5 {
-        return Err(err(line, format!("expected 5 fields, found {}", fields.len())));
+        return Err(err(
+            line,
+            format!("expected 5 fields, found {}", fields.len()),
+        ));
     }
     let drug = fields[1].trim();
     let drug_id = lookups
@@ -504,13 +598,27 @@ pub fn genotype_resistance(fields: &[&str], lookups: &Lookups, line: u64) -> Res
         .parse()
         .ok()
         .filter(|v| *v >= 1)
-        .ok_or_else(|| err(line, format!("version {:?} is not a whole number from 1", fields[2])))?;
+        .ok_or_else(|| {
+            err(
+                line,
+                format!("version {:?} is not a whole number from 1", fields[2]),
+            )
+        })?;
     let flag = fields[3].trim().to_uppercase();
     if flag.is_empty() || flag.len() > 10 {
-        return Err(err(line, format!("resistance flag {:?} must be 1 to 10 characters (R, S, I, U)", fields[3])));
+        return Err(err(
+            line,
+            format!(
+                "resistance flag {:?} must be 1 to 10 characters (R, S, I, U)",
+                fields[3]
+            ),
+        ));
     }
     if fields[4].len() > 32768 {
-        return Err(err(line, "the variant text is longer than 32,768 characters"));
+        return Err(err(
+            line,
+            "the variant text is longer than 32,768 characters",
+        ));
     }
     Ok(GenotypeResistance {
         sample: sample_name(fields[0], line)?,
@@ -541,52 +649,134 @@ mod tests {
     fn catalogue_phenotypes() {
         let p = catalogue_phenotype(&["909", "WHO", "S", "WHO_current"], 1, 2).unwrap();
         assert_eq!((p.sample.as_str(), p.result), ("909", "S"));
-        assert_eq!(catalogue_phenotype(&["909", "WHO", "X", "b"], 1, 3).unwrap_err().line, 3);
+        assert_eq!(
+            catalogue_phenotype(&["909", "WHO", "X", "b"], 1, 3)
+                .unwrap_err()
+                .line,
+            3
+        );
         assert!(catalogue_phenotype(&["", "WHO", "R", "b"], 1, 4).is_err());
         assert!(catalogue_phenotype(&["1", "WHO", "R"], 1, 5).is_err());
     }
 
     #[test]
     fn generic_phenotypes() {
-        let cols = GenericPhenotypeColumns::from_header(&["Sample", "Drug", "Result", "Method", "Country", "Sampling year"]).unwrap();
-        let p = cols.parse(&["s1", "inh", "r", "proportions", "fr", "2019"], &lookups(), 2).unwrap();
+        let cols = GenericPhenotypeColumns::from_header(&[
+            "Sample",
+            "Drug",
+            "Result",
+            "Method",
+            "Country",
+            "Sampling year",
+        ])
+        .unwrap();
+        let p = cols
+            .parse(
+                &["s1", "inh", "r", "proportions", "fr", "2019"],
+                &lookups(),
+                2,
+            )
+            .unwrap();
         assert_eq!(p.drug_id, 1);
         assert_eq!(p.result, "R");
         assert_eq!(p.method_id, Some(2));
         assert_eq!(p.country.as_deref(), Some("FRA"));
         assert_eq!(p.sampling_year, Some(2019));
-        let e = cols.parse(&["s1", "Aspirin", "R", "", "", ""], &lookups(), 7).unwrap_err();
+        let e = cols
+            .parse(&["s1", "Aspirin", "R", "", "", ""], &lookups(), 7)
+            .unwrap_err();
         assert_eq!(e.to_string(), "7: unknown drug \"Aspirin\"");
-        assert!(cols.parse(&["s1", "INH", "R", "", "XXX", ""], &lookups(), 8).is_err());
-        assert!(cols.parse(&["s1", "INH", "R", "", "", "19"], &lookups(), 9).is_err());
+        assert!(cols
+            .parse(&["s1", "INH", "R", "", "XXX", ""], &lookups(), 8)
+            .is_err());
+        assert!(cols
+            .parse(&["s1", "INH", "R", "", "", "19"], &lookups(), 9)
+            .is_err());
         assert!(GenericPhenotypeColumns::from_header(&["sample", "result"]).is_err());
     }
 
     #[test]
     fn catalogue_genotypes() {
-        let g = catalogue_genotype(&["58140", "katG", "p.Ser315Thr", "missense_variant", "", "0.99", "2155167;2155168"], &lookups(), 2)
-            .unwrap()
-            .unwrap();
+        let g = catalogue_genotype(
+            &[
+                "58140",
+                "katG",
+                "p.Ser315Thr",
+                "missense_variant",
+                "",
+                "0.99",
+                "2155167;2155168",
+            ],
+            &lookups(),
+            2,
+        )
+        .unwrap()
+        .unwrap();
         match g {
-            Genotype::Catalogue { position, allele_frequency, gene_id, .. } => {
+            Genotype::Catalogue {
+                position,
+                allele_frequency,
+                gene_id,
+                ..
+            } => {
                 assert_eq!((position, allele_frequency, gene_id), (2155167, 0.99, 1936))
             }
             _ => panic!(),
         }
-        assert_eq!(catalogue_genotype(&["1", "katG", "", "", "", "", ""], &lookups(), 3).unwrap(), None);
-        assert!(catalogue_genotype(&["1", "nope", "c.1A>G", "x", "", "1", "5"], &lookups(), 4).is_err());
-        assert!(catalogue_genotype(&["1", "katG", "c.1A>G", "x", "", "1.5", "5"], &lookups(), 5).is_err());
-        assert!(catalogue_genotype(&["1", "katG", "c.1A>G", "x", "", "1", "x"], &lookups(), 6).is_err());
-        assert_eq!(catalogue_genotype_file("Isoniazid_tier1.csv.gz"), Some(("Isoniazid".into(), 1)));
+        assert_eq!(
+            catalogue_genotype(&["1", "katG", "", "", "", "", ""], &lookups(), 3).unwrap(),
+            None
+        );
+        assert!(
+            catalogue_genotype(&["1", "nope", "c.1A>G", "x", "", "1", "5"], &lookups(), 4).is_err()
+        );
+        assert!(
+            catalogue_genotype(&["1", "katG", "c.1A>G", "x", "", "1.5", "5"], &lookups(), 5)
+                .is_err()
+        );
+        assert!(
+            catalogue_genotype(&["1", "katG", "c.1A>G", "x", "", "1", "x"], &lookups(), 6).is_err()
+        );
+        assert_eq!(
+            catalogue_genotype_file("Isoniazid_tier1.csv.gz"),
+            Some(("Isoniazid".into(), 1))
+        );
         assert_eq!(catalogue_genotype_file("genotypes.csv"), None);
     }
 
     #[test]
     fn pipeline_genotypes() {
-        let fields = ["freebayes", "12", "NC_000962.3", "761155", "", "c", "T", "200.5", "3", "40", "43", "1/1"];
+        let fields = [
+            "freebayes",
+            "12",
+            "NC_000962.3",
+            "761155",
+            "",
+            "c",
+            "T",
+            "200.5",
+            "3",
+            "40",
+            "43",
+            "1/1",
+        ];
         match pipeline_genotype(&fields, 1).unwrap() {
-            Genotype::Pipeline { reference, alternative, total_dp, variant_id, .. } => {
-                assert_eq!((reference.as_str(), alternative.as_str(), total_dp, variant_id), ("C", "T", Some(43), None))
+            Genotype::Pipeline {
+                reference,
+                alternative,
+                total_dp,
+                variant_id,
+                ..
+            } => {
+                assert_eq!(
+                    (
+                        reference.as_str(),
+                        alternative.as_str(),
+                        total_dp,
+                        variant_id
+                    ),
+                    ("C", "T", Some(43), None)
+                )
             }
             _ => panic!(),
         }
@@ -600,28 +790,51 @@ mod tests {
     fn associations_and_grades() {
         assert_eq!(
             association(&["1", "Rv1908c", "isoniazid"], &lookups(), 2).unwrap(),
-            Some(Association { gene_id: 1936, drug_id: 1, tier: 1 })
+            Some(Association {
+                gene_id: 1936,
+                drug_id: 1,
+                tier: 1
+            })
         );
-        assert_eq!(association(&["1", "Rv1908c", "Aspirin"], &lookups(), 2).unwrap(), None);
+        assert_eq!(
+            association(&["1", "Rv1908c", "Aspirin"], &lookups(), 2).unwrap(),
+            None
+        );
         assert!(association(&["1", "katG", "INH"], &lookups(), 2).is_err());
         assert!(association(&["one", "Rv1908c", "INH"], &lookups(), 2).is_err());
 
         let cols = GradeColumns::from_header(&["drug", "variant", "grade"]).unwrap();
-        let g = cols.parse(&["INH", "katG_p.Ser315Thr", "1) Assoc w R"], &lookups(), 2, 2).unwrap();
+        let g = cols
+            .parse(
+                &["INH", "katG_p.Ser315Thr", "1) Assoc w R"],
+                &lookups(),
+                2,
+                2,
+            )
+            .unwrap();
         assert_eq!(g.variant, VariantRef::Named("katG_p.Ser315Thr".into()));
         assert_eq!((g.grade, g.version), (1, 2));
-        let g = cols.parse(&["INH", "2155168-c-g", "3"], &lookups(), 2, 3).unwrap();
+        let g = cols
+            .parse(&["INH", "2155168-c-g", "3"], &lookups(), 2, 3)
+            .unwrap();
         assert_eq!(
             g.variant,
-            VariantRef::Coordinates { position: 2155168, reference: "C".into(), alternative: "G".into() }
+            VariantRef::Coordinates {
+                position: 2155168,
+                reference: "C".into(),
+                alternative: "G".into()
+            }
         );
         assert!(cols.parse(&["INH", "katG", "1"], &lookups(), 2, 4).is_err());
-        assert!(cols.parse(&["INH", "katG_x", "7"], &lookups(), 2, 5).is_err());
+        assert!(cols
+            .parse(&["INH", "katG_x", "7"], &lookups(), 2, 5)
+            .is_err());
     }
 
     #[test]
     fn genotype_resistance_rows() {
-        let r = genotype_resistance(&["12", "INH", "2", "r", "katG_p.Ser315Thr"], &lookups(), 2).unwrap();
+        let r = genotype_resistance(&["12", "INH", "2", "r", "katG_p.Ser315Thr"], &lookups(), 2)
+            .unwrap();
         assert_eq!((r.flag.as_str(), r.version), ("R", 2));
         assert!(genotype_resistance(&["12", "INH", "0", "R", ""], &lookups(), 3).is_err());
         assert!(genotype_resistance(&["12", "XYZ", "1", "R", ""], &lookups(), 4).is_err());

@@ -88,7 +88,10 @@ pub fn open(path: &Path, progress: bool) -> std::io::Result<Rows> {
                     batch.push((line, record.iter().map(str::to_string).collect()));
                     rows += 1;
                     if batch.len() == BATCH {
-                        if sender.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
+                        if sender
+                            .blocking_send(Ok(std::mem::take(&mut batch)))
+                            .is_err()
+                        {
                             return;
                         }
                         batch.reserve(BATCH);
@@ -105,7 +108,9 @@ pub fn open(path: &Path, progress: bool) -> std::io::Result<Rows> {
                     let line = e.position().map(|p| p.line()).unwrap_or(0);
                     let reason = match e.kind() {
                         csv::ErrorKind::Utf8 { .. } => "the file is not UTF-8 text".to_string(),
-                        csv::ErrorKind::Io(io) => format!("the file cannot be read ({io}); is it truncated?"),
+                        csv::ErrorKind::Io(io) => {
+                            format!("the file cannot be read ({io}); is it truncated?")
+                        }
                         _ => e.to_string(),
                     };
                     let _ = sender.blocking_send(Err(format!("{line}: {reason}")));

@@ -36,7 +36,10 @@ pub struct TestKey {
 pub async fn load_lookups(tx: &mut Tx) -> Result<Lookups, DbError> {
     let mut l = Lookups::default();
     for row in tx
-        .query("SELECT drug_id, drug_name, drug_code FROM genphen_drug", params![])
+        .query(
+            "SELECT drug_id, drug_name, drug_code FROM genphen_drug",
+            params![],
+        )
         .await?
     {
         let id: i64 = row.get(0)?;
@@ -44,34 +47,54 @@ pub async fn load_lookups(tx: &mut Tx) -> Result<Lookups, DbError> {
         l.drugs.insert(row.get::<String>(2)?.to_uppercase(), id);
     }
     for row in tx
-        .query("SELECT drug_id, drug_name_synonym FROM genphen_drugsynonym", params![])
+        .query(
+            "SELECT drug_id, drug_name_synonym FROM genphen_drugsynonym",
+            params![],
+        )
         .await?
     {
         // A code or name wins over a synonym that happens to spell the same.
-        l.drugs.entry(row.get::<String>(1)?.to_uppercase()).or_insert(row.get(0)?);
+        l.drugs
+            .entry(row.get::<String>(1)?.to_uppercase())
+            .or_insert(row.get(0)?);
     }
     for row in tx
-        .query("SELECT three_letters_code, two_letters_code FROM genphen_country", params![])
+        .query(
+            "SELECT three_letters_code, two_letters_code FROM genphen_country",
+            params![],
+        )
         .await?
     {
         let code: String = row.get(0)?;
-        l.countries.insert(row.get::<String>(1)?.to_uppercase(), code.clone());
+        l.countries
+            .insert(row.get::<String>(1)?.to_uppercase(), code.clone());
         l.countries.insert(code.to_uppercase(), code);
     }
     for row in tx
-        .query("SELECT medium_id, medium_name FROM genphen_growthmedium", params![])
+        .query(
+            "SELECT medium_id, medium_name FROM genphen_growthmedium",
+            params![],
+        )
         .await?
     {
-        l.media.insert(row.get::<String>(1)?.to_uppercase(), row.get(0)?);
+        l.media
+            .insert(row.get::<String>(1)?.to_uppercase(), row.get(0)?);
     }
     for row in tx
-        .query("SELECT method_id, method_name FROM genphen_pdsassessmentmethod", params![])
+        .query(
+            "SELECT method_id, method_name FROM genphen_pdsassessmentmethod",
+            params![],
+        )
         .await?
     {
-        l.methods.insert(row.get::<String>(1)?.to_uppercase(), row.get(0)?);
+        l.methods
+            .insert(row.get::<String>(1)?.to_uppercase(), row.get(0)?);
     }
     for row in tx
-        .query("SELECT gene_db_crossref_id, locus_tag, gene_name FROM overview_gene", params![])
+        .query(
+            "SELECT gene_db_crossref_id, locus_tag, gene_name FROM overview_gene",
+            params![],
+        )
         .await?
     {
         let id: i64 = row.get(0)?;
@@ -102,18 +125,27 @@ pub async fn source_package(tx: &mut Tx, source: &str) -> Result<i64, DbError> {
         .query_opt(
             "INSERT INTO submission_package (name, description, state, origin, matching_state) \
              VALUES ($1, $2, 'ACCEPTED', 'Admin', 'MATCHED') RETURNING id",
-            params![name.as_str(), format!("Data imported from {source} with tbseq import.")],
+            params![
+                name.as_str(),
+                format!("Data imported from {source} with tbseq import.")
+            ],
         )
         .await?
         .ok_or_else(|| DbError::Decode("package insert returned no id".into()))?;
     let id: i64 = row.get(0)?;
-    tx.execute("INSERT INTO submission_packagestats (package_id) VALUES ($1)", params![id])
-        .await?;
+    tx.execute(
+        "INSERT INTO submission_packagestats (package_id) VALUES ($1)",
+        params![id],
+    )
+    .await?;
     Ok(id)
 }
 
 /// The samples of a source's package, by name.
-pub async fn source_samples(tx: &mut Tx, package_id: i64) -> Result<HashMap<String, SampleRef>, DbError> {
+pub async fn source_samples(
+    tx: &mut Tx,
+    package_id: i64,
+) -> Result<HashMap<String, SampleRef>, DbError> {
     let mut out = HashMap::new();
     for row in tx
         .query(
@@ -176,7 +208,10 @@ pub async fn create_sample(
         .await?
         .ok_or_else(|| DbError::Decode("alias insert returned no id".into()))?
         .get(0)?;
-    Ok(SampleRef { alias_id, sample_id })
+    Ok(SampleRef {
+        alias_id,
+        sample_id,
+    })
 }
 
 /// The phenotypic results a package already holds.
@@ -202,7 +237,11 @@ pub async fn test_keys(tx: &mut Tx, package_id: i64) -> Result<HashSet<TestKey>,
 }
 
 /// Inserts phenotypic results (not staged: imported data counts at once).
-pub async fn insert_tests(tx: &mut Tx, package_id: i64, tests: Vec<(SampleRef, TestKey)>) -> Result<u64, DbError> {
+pub async fn insert_tests(
+    tx: &mut Tx,
+    package_id: i64,
+    tests: Vec<(SampleRef, TestKey)>,
+) -> Result<u64, DbError> {
     let rows = tests
         .into_iter()
         .map(|(sample, key)| {
@@ -228,19 +267,29 @@ pub async fn insert_tests(tx: &mut Tx, package_id: i64, tests: Vec<(SampleRef, T
     .await
 }
 
-/// Variants known by name only (catalogue variants): name → id.
-pub async fn named_variants(tx: &mut Tx) -> Result<HashMap<String, i64>, DbError> {
+/// Variants known by name only (catalogue variants): name → (id, position; 0 when unknown).
+pub async fn named_variants(tx: &mut Tx) -> Result<HashMap<String, (i64, i64)>, DbError> {
     let mut out = HashMap::new();
     for row in tx
         .query(
-            "SELECT alternative_nucleotide, variant_id FROM genphen_variant WHERE reference_nucleotide = ''",
+            "SELECT alternative_nucleotide, variant_id, position FROM genphen_variant WHERE reference_nucleotide = ''",
             params![],
         )
         .await?
     {
-        out.insert(row.get(0)?, row.get(1)?);
+        out.insert(row.get(0)?, (row.get(1)?, row.get(2)?));
     }
     Ok(out)
+}
+
+/// Gives a variant known only by name (position 0) the position a genotype file states.
+pub async fn place_variant(tx: &mut Tx, variant_id: i64, position: i64) -> Result<(), DbError> {
+    tx.execute(
+        "UPDATE genphen_variant SET position = $2 WHERE variant_id = $1 AND position = 0",
+        params![variant_id, position],
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Variants that already have a per-gene annotation row.
@@ -256,7 +305,12 @@ pub async fn annotated_variants(tx: &mut Tx) -> Result<HashSet<i64>, DbError> {
 }
 
 /// Creates a variant known by name: no nucleotides, the name as its alternative allele.
-pub async fn create_named_variant(tx: &mut Tx, chromosome: &str, position: i64, name: &str) -> Result<i64, DbError> {
+pub async fn create_named_variant(
+    tx: &mut Tx,
+    chromosome: &str,
+    position: i64,
+    name: &str,
+) -> Result<i64, DbError> {
     tx.query_opt(
         "INSERT INTO genphen_variant (chromosome, position, reference_nucleotide, alternative_nucleotide) \
          VALUES ($1, $2, '', $3) RETURNING variant_id",
@@ -295,7 +349,10 @@ pub async fn variant_at(
 
 pub async fn variant_exists(tx: &mut Tx, variant_id: i64) -> Result<bool, DbError> {
     Ok(tx
-        .query_opt("SELECT 1 FROM genphen_variant WHERE variant_id = $1", params![variant_id])
+        .query_opt(
+            "SELECT 1 FROM genphen_variant WHERE variant_id = $1",
+            params![variant_id],
+        )
         .await?
         .is_some())
 }
@@ -385,7 +442,12 @@ pub async fn upsert_calls(tx: &mut Tx, calls: Vec<Call>) -> Result<u64, DbError>
 }
 
 /// Records a gene–drug association unless it already exists.
-pub async fn ensure_association(tx: &mut Tx, gene_id: i64, drug_id: i64, tier: i64) -> Result<u64, DbError> {
+pub async fn ensure_association(
+    tx: &mut Tx,
+    gene_id: i64,
+    drug_id: i64,
+    tier: i64,
+) -> Result<u64, DbError> {
     tx.execute(
         "INSERT INTO genphen_genedrugresistanceassociation (gene_db_crossref_id, drug_id, tier) \
          SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM genphen_genedrugresistanceassociation \
@@ -397,8 +459,11 @@ pub async fn ensure_association(tx: &mut Tx, gene_id: i64, drug_id: i64, tier: i
 
 /// Replaces every gene–drug association (the original's `import_gdra` semantics).
 pub async fn replace_associations(tx: &mut Tx, rows: Vec<(i64, i64, i64)>) -> Result<u64, DbError> {
-    tx.execute("DELETE FROM genphen_genedrugresistanceassociation", params![])
-        .await?;
+    tx.execute(
+        "DELETE FROM genphen_genedrugresistanceassociation",
+        params![],
+    )
+    .await?;
     tx.insert_values(
         "INSERT INTO genphen_genedrugresistanceassociation (gene_db_crossref_id, drug_id, tier)",
         "",
@@ -426,7 +491,15 @@ pub async fn upsert_grade(
         "INSERT INTO genphen_variantgrade (variant_id, drug_id, grade, grade_version, position, \
          reference_nucleotide, alternative_nucleotide) VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (variant_id, drug_id, grade_version) DO UPDATE SET grade = excluded.grade",
-        params![variant_id, drug_id, grade, version, position, reference, alternative],
+        params![
+            variant_id,
+            drug_id,
+            grade,
+            version,
+            position,
+            reference,
+            alternative
+        ],
     )
     .await
 }
