@@ -40,6 +40,25 @@ enum Command {
     },
     /// Check the configuration, the database and the file store; exit 0 only if all pass.
     Check,
+    /// Database tools: copy between databases.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Write a consistent copy of the SQLite database while the server runs.
+    Backup {
+        /// Where to write it (default: <data_dir>/backups/tbseq-<time>.sqlite3).
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// Replace the configured database's contents with a backup file (stop the server first).
+    Restore {
+        /// A file written by `tbseq backup`.
+        file: PathBuf,
+        /// Replace a database that holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Import data files (CSV, plain or gzip): each file is written whole or not at all.
     Import {
         #[arg(value_enum)]
@@ -58,6 +77,23 @@ enum Command {
         /// The catalogue version of grades without a grade_version column.
         #[arg(long, default_value_t = 2)]
         grade_version: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy every table from one database to another (SQLite ⇄ PostgreSQL), in one
+    /// transaction, checking row counts; the target is migrated first.
+    Copy {
+        /// Source database URL.
+        #[arg(long)]
+        from: String,
+        /// Target database URL.
+        #[arg(long)]
+        to: String,
+        /// Replace a target that holds data.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -102,6 +138,13 @@ pub fn main() -> ExitCode {
         Command::Seed => rocket::execute(run_seed(loaded.config)),
         Command::Config { json } => print_config(&loaded, json),
         Command::Check => return rocket::execute(check(loaded)),
+        Command::Db {
+            command: DbCommand::Copy { from, to, force },
+        } => rocket::execute(run_copy(from, to, force)),
+        Command::Backup { to } => rocket::execute(run_backup(loaded.config, to)),
+        Command::Restore { file, force } => {
+            rocket::execute(run_restore(loaded.config, file, force))
+        }
         Command::Import {
             kind,
             files,
@@ -193,6 +236,51 @@ async fn run_seed(config: Config) -> anyhow::Result<()> {
     } else {
         println!("reference data already up to date");
     }
+    Ok(())
+}
+
+async fn run_copy(from: String, to: String, force: bool) -> anyhow::Result<()> {
+    let source = Db::connect(&from, 2).await?;
+    let target = Db::connect(&to, 2).await?;
+    let report = crate::db::copy::copy(&source, &target, force).await?;
+    for (table, rows) in &report.tables {
+        if *rows > 0 {
+            println!("{table}: {rows}");
+        }
+    }
+    println!(
+        "copied {} rows in {:.1} s ({:.0} rows/s); row counts verified",
+        report.rows(),
+        report.seconds,
+        report.rows() as f64 / report.seconds.max(1e-9)
+    );
+    Ok(())
+}
+
+async fn run_backup(config: Config, to: Option<PathBuf>) -> anyhow::Result<()> {
+    let db = open_db(&config).await?;
+    let to = match to {
+        Some(path) => path,
+        None => {
+            let dir = config.data_dir.join("backups");
+            std::fs::create_dir_all(&dir)?;
+            let stamp = time::OffsetDateTime::now_utc().format(
+                time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"),
+            )?;
+            dir.join(format!("tbseq-{stamp}.sqlite3"))
+        }
+    };
+    crate::db::copy::backup(&db, &to).await?;
+    println!("backup written to {}", to.display());
+    Ok(())
+}
+
+async fn run_restore(config: Config, file: PathBuf, force: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(file.is_file(), "{} is not a file", file.display());
+    let source = Db::connect(&format!("sqlite://{}", file.display()), 1).await?;
+    let target = open_db(&config).await?;
+    let report = crate::db::copy::copy(&source, &target, force).await?;
+    println!("restored {} rows from {}", report.rows(), file.display());
     Ok(())
 }
 

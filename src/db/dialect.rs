@@ -64,4 +64,53 @@ impl Dialect {
             }
         }
     }
+
+    /// Base tables of tbseq's schema (not views, not refinery's history), by name.
+    pub fn tables(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND name <> 'refinery_schema_history' ORDER BY name"
+            }
+            Dialect::Postgres => {
+                "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
+                 AND table_name <> 'refinery_schema_history' ORDER BY table_name"
+            }
+        }
+    }
+
+    /// (table, referenced table) for every foreign key.
+    pub fn foreign_keys(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT m.name, f.\"table\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f \
+                 WHERE m.type = 'table'"
+            }
+            Dialect::Postgres => {
+                "SELECT CAST(tc.table_name AS TEXT), CAST(ccu.table_name AS TEXT) \
+                 FROM information_schema.table_constraints tc \
+                 JOIN information_schema.constraint_column_usage ccu \
+                   ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema \
+                 WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema()"
+            }
+        }
+    }
+
+    /// (table, primary-key column) for every table with a one-column primary key.
+    pub fn primary_keys(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND p.pk = 1"
+            }
+            Dialect::Postgres => {
+                "SELECT CAST(tc.table_name AS TEXT), CAST(kcu.column_name AS TEXT) \
+                 FROM information_schema.table_constraints tc \
+                 JOIN information_schema.key_column_usage kcu \
+                   ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema \
+                 WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema()"
+            }
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! driver rewrites the placeholders. The few fragments that differ live in [`dialect`].
 //! No SQL exists outside this module.
 
+pub mod copy;
 pub mod dialect;
 pub mod migrate;
 mod postgres;

@@ -124,22 +124,26 @@ impl TestApp {
     /// Like [`TestApp::new`], with a chance to adjust the configuration first.
     pub async fn with_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let tmp = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::default();
+        adjust(&mut config);
+        let own_database = config.database_url.is_none();
         let pg = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(ScratchPostgres::create().await),
+            Backend::Postgres if own_database => Some(ScratchPostgres::create().await),
+            _ => None,
         };
         let mut config = Config {
             data_dir: tmp.path().join("data"),
             environment: Environment::Testing,
             log_level: "off".into(),
             database_pool_size: 4,
-            ..Config::default()
+            ..config
         };
-        config.database_url = Some(match &pg {
-            None => format!("sqlite://{}", tmp.path().join("test.sqlite3").display()),
-            Some(pg) => pg.url.clone(),
-        });
-        adjust(&mut config);
+        if own_database {
+            config.database_url = Some(match &pg {
+                None => format!("sqlite://{}", tmp.path().join("test.sqlite3").display()),
+                Some(pg) => pg.url.clone(),
+            });
+        }
         let data_dir = config.data_dir.clone();
         let (app, _) = App::open(config).await.expect("open the app");
         let db = app.db.clone();
@@ -154,6 +158,17 @@ impl TestApp {
             _tmp: tmp,
             _pg: pg,
         }
+    }
+
+    /// An app on an existing database (for tests that prepare one themselves).
+    pub async fn on_database(url: &str) -> TestApp {
+        let backend = if url.starts_with("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let url = url.to_string();
+        TestApp::with_config(backend, move |c| c.database_url = Some(url)).await
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
