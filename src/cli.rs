@@ -202,11 +202,37 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             })
         },
     ));
+    exit_on_second_signal();
     rocket
         .launch()
         .await
         .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))?;
     Ok(())
+}
+
+/// The first SIGTERM or SIGINT starts Rocket's graceful shutdown (in-flight requests finish
+/// within `shutdown_grace`); a second one ends the process at once. Transactions still open
+/// are rolled back by the database, so nothing half-written remains.
+fn exit_on_second_signal() {
+    #[cfg(unix)]
+    tokio::spawn(async {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            return;
+        };
+        for seen in 1.. {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            if seen == 1 {
+                eprintln!("tbseq: shutting down; signal again to stop at once");
+            } else {
+                eprintln!("tbseq: stopping now");
+                std::process::exit(130);
+            }
+        }
+    });
 }
 
 async fn open_db(config: &Config) -> anyhow::Result<Db> {

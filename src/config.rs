@@ -91,6 +91,10 @@ pub struct Config {
     pub log_level: String,
     /// Worker threads; the number of cores when 0.
     pub workers: usize,
+    /// A built frontend (the React app's `build/` folder) to serve from `/`.
+    pub frontend_dir: Option<PathBuf>,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    pub shutdown_grace: u32,
     /// A variant counts as present in a sample when its allele frequency reaches this value
     /// (the WHO catalogue's own threshold by default).
     pub variant_presence_threshold: f64,
@@ -112,6 +116,8 @@ impl Default for Config {
             log_level: "critical".into(),
             workers: 0,
             variant_presence_threshold: 0.75,
+            frontend_dir: None,
+            shutdown_grace: 10,
         }
     }
 }
@@ -203,6 +209,14 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "variant_presence_threshold: must be above 0 and at most 1".into(),
             ));
+        }
+        if let Some(dir) = &self.frontend_dir {
+            if !dir.join("index.html").is_file() {
+                return Err(ConfigError::Invalid(format!(
+                    "frontend_dir: {} holds no index.html (point it at the frontend's build folder)",
+                    dir.display()
+                )));
+            }
         }
         if self.database_pool_size == 0 {
             return Err(ConfigError::Invalid(

@@ -28,6 +28,10 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .merge(("log_level", config.log_level.as_str()))
         .merge(("ident", "tbseq"))
         .merge(("cli_colors", false));
+    // Give in-flight requests time to finish on SIGTERM/SIGINT, then close connections.
+    figment = figment
+        .merge(("shutdown.grace", config.shutdown_grace))
+        .merge(("shutdown.mercy", 5));
     if config.workers > 0 {
         figment = figment.merge(("workers", config.workers));
     }
@@ -37,6 +41,7 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .attach(cors)
         .mount("/", api::health::routes())
         .mount("/api/v1", api::routes())
+        .mount("/", api::web::routes())
         .register("/", api::catchers())
         .manage(app)
 }

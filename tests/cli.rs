@@ -368,3 +368,70 @@ fn an_interrupted_import_leaves_nothing_postgres() {
     interrupted_import(&scratch.url);
     drop(scratch);
 }
+
+/// Starts `tbseq` on a free port in `dir` and waits until it answers.
+fn start_server(dir: &Path) -> (Server, u16) {
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .current_dir(dir)
+        .env_clear()
+        .env("TBSEQ_PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while http_get(port, "/ping").map(|(s, _)| s).ok() != Some(200) {
+        assert!(child.try_wait().unwrap().is_none(), "tbseq exited early");
+        assert!(started.elapsed() < Duration::from_secs(30), "no answer on /ping");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (Server(child), port)
+}
+
+fn signal(server: &Server, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_exit(server: &mut Server, limit: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < limit, "tbseq did not stop within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, port) = start_server(dir.path());
+    signal(&server, "TERM");
+    let status = wait_exit(&mut server, Duration::from_secs(15));
+    assert!(status.success(), "{status}");
+    assert!(http_get(port, "/ping").is_err(), "still answering after shutdown");
+    // The database was closed cleanly: it opens and checks out.
+    let out = tbseq(dir.path(), &["check"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn a_second_signal_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, port) = start_server(dir.path());
+    // A request that never finishes keeps the graceful shutdown waiting for its grace period.
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::io::Write::write_all(&mut slow, b"GET /ping HTTP/1.1\r\nHost: x\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    signal(&server, "INT");
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&server, "INT");
+    let status = wait_exit(&mut server, Duration::from_secs(3));
+    assert_eq!(status.code(), Some(130), "{status}");
+}

@@ -10,6 +10,7 @@ pub mod health;
 pub mod overview;
 pub mod pages;
 pub mod query;
+pub mod web;
 
 use rocket::http::{Header, Method, Status};
 use rocket::response::Responder;
