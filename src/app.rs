@@ -10,6 +10,7 @@ use anyhow::Context;
 use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::{migrate, seed, Db};
+use crate::metrics::Metrics;
 use crate::storage::FileStore;
 
 /// Shared state handed to the HTTP layer and the CLI.
@@ -21,6 +22,7 @@ pub struct App {
     /// 64 hex characters; never logged.
     pub secret_key: Arc<str>,
     pub cache: Arc<ResponseCache>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// What `open` did, for the start-up message.
@@ -54,6 +56,7 @@ impl App {
                 store,
                 secret_key,
                 cache: Arc::default(),
+                metrics: Arc::default(),
             },
             OpenReport {
                 migrations_applied,

@@ -171,6 +171,7 @@ pub fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    crate::telemetry::init(&config);
     let (app, report) = App::open(config).await?;
     let summary = format!(
         "database {} ({}), files {} ({})",
@@ -180,22 +181,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         app.store.location()
     );
     if report.migrations_applied > 0 {
-        eprintln!("tbseq: applied {} migration(s)", report.migrations_applied);
+        tracing::info!(migrations = report.migrations_applied, "database migrated");
     }
     if report.seed.applied {
-        eprintln!(
-            "tbseq: reference data seeded ({} rows)",
-            report.seed.rows_inserted
-        );
+        tracing::info!(rows = report.seed.rows_inserted, "reference data seeded");
     }
     let rocket = crate::build_rocket(app).attach(rocket::fairing::AdHoc::on_liftoff(
         "announce",
         move |rocket| {
             Box::pin(async move {
                 let c = rocket.config();
-                eprintln!(
-                    "tbseq {} listening on http://{}:{} — {summary}",
-                    env!("CARGO_PKG_VERSION"),
+                tracing::info!(
+                    version = env!("CARGO_PKG_VERSION"),
+                    "listening on http://{}:{} — {summary}",
                     c.address,
                     c.port
                 );
@@ -217,7 +215,10 @@ fn exit_on_second_signal() {
     #[cfg(unix)]
     tokio::spawn(async {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             return;
         };
         for seen in 1.. {
@@ -226,9 +227,9 @@ fn exit_on_second_signal() {
                 _ = int.recv() => {}
             }
             if seen == 1 {
-                eprintln!("tbseq: shutting down; signal again to stop at once");
+                tracing::info!("shutting down; signal again to stop at once");
             } else {
-                eprintln!("tbseq: stopping now");
+                tracing::warn!("stopping now");
                 std::process::exit(130);
             }
         }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// Keys whose values are never printed.
 const SECRET_KEYS: &[&str] = &[
     "secret_key",
+    "metrics_token",
     "storage.s3.secret_access_key",
     "oidc.client_secret",
     "smtp.password",
@@ -37,6 +38,14 @@ impl fmt::Display for Environment {
             Environment::Testing => "testing",
         })
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -89,6 +98,14 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Rocket's own log level: `off`, `critical`, `normal` or `debug`.
     pub log_level: String,
+    /// `human` or `json` lines on standard error.
+    pub log_format: LogFormat,
+    /// Which log events to keep, as `RUST_LOG` (`info`, `tbseq=debug,info`, …).
+    pub log_filter: String,
+    /// Log one line per request (method, route, status, time, request id).
+    pub log_requests: bool,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
     /// Worker threads; the number of cores when 0.
     pub workers: usize,
     /// A built frontend (the React app's `build/` folder) to serve from `/`.
@@ -114,6 +131,10 @@ impl Default for Config {
             secret_key: None,
             storage: StorageConfig::default(),
             log_level: "critical".into(),
+            log_format: LogFormat::Human,
+            log_filter: "info".into(),
+            log_requests: true,
+            metrics_token: None,
             workers: 0,
             variant_presence_threshold: 0.75,
             frontend_dir: None,
@@ -217,6 +238,12 @@ impl Config {
                     dir.display()
                 )));
             }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log_filter).is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "log_filter: {:?} is not a filter such as \"info\" or \"tbseq=debug,warn\"",
+                self.log_filter
+            )));
         }
         if self.database_pool_size == 0 {
             return Err(ConfigError::Invalid(

@@ -11,7 +11,9 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod import;
+pub mod metrics;
 pub mod storage;
+pub mod telemetry;
 
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
@@ -36,10 +38,15 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         figment = figment.merge(("workers", config.workers));
     }
     let cors = api::fairings::Cors::new(&config.cors_origins);
+    let observe = api::observe::Observe {
+        log_requests: config.log_requests,
+    };
     rocket::custom(figment)
+        .attach(observe)
         .attach(api::fairings::NormalizePath)
         .attach(cors)
         .mount("/", api::health::routes())
+        .mount("/", api::observe::routes())
         .mount("/api/v1", api::routes())
         .mount("/", api::web::routes())
         .register("/", api::catchers())

@@ -383,7 +383,10 @@ fn start_server(dir: &Path) -> (Server, u16) {
     let started = Instant::now();
     while http_get(port, "/ping").map(|(s, _)| s).ok() != Some(200) {
         assert!(child.try_wait().unwrap().is_none(), "tbseq exited early");
-        assert!(started.elapsed() < Duration::from_secs(30), "no answer on /ping");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no answer on /ping"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     (Server(child), port)
@@ -403,7 +406,10 @@ fn wait_exit(server: &mut Server, limit: Duration) -> std::process::ExitStatus {
         if let Some(status) = server.0.try_wait().unwrap() {
             return status;
         }
-        assert!(started.elapsed() < limit, "tbseq did not stop within {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "tbseq did not stop within {limit:?}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -415,7 +421,10 @@ fn sigterm_stops_the_server_gracefully() {
     signal(&server, "TERM");
     let status = wait_exit(&mut server, Duration::from_secs(15));
     assert!(status.success(), "{status}");
-    assert!(http_get(port, "/ping").is_err(), "still answering after shutdown");
+    assert!(
+        http_get(port, "/ping").is_err(),
+        "still answering after shutdown"
+    );
     // The database was closed cleanly: it opens and checks out.
     let out = tbseq(dir.path(), &["check"], &[]);
     assert!(out.status.success(), "{}", text(&out));

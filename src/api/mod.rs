@@ -7,6 +7,7 @@ pub mod error;
 pub mod fairings;
 pub mod genphen;
 pub mod health;
+pub mod observe;
 pub mod overview;
 pub mod pages;
 pub mod query;

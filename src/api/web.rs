@@ -45,7 +45,10 @@ impl<'r> Responder<'r, 'static> for Asset {
 #[get("/<path..>", rank = 20)]
 async fn frontend(app: &State<App>, path: PathBuf) -> Option<Asset> {
     let dir = app.config.frontend_dir.as_ref()?;
-    let first = path.components().next().and_then(|c| c.as_os_str().to_str());
+    let first = path
+        .components()
+        .next()
+        .and_then(|c| c.as_os_str().to_str());
     if first.is_some_and(|f| SERVER_PREFIXES.contains(&f)) {
         return None;
     }

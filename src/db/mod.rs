@@ -102,6 +102,24 @@ impl Db {
         })
     }
 
+    /// (open connections, idle connections, maximum) of the pool.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let state = pool.state();
+                (state.connections, state.idle_connections, pool.max_size())
+            }
+            Pool::Postgres(pool) => {
+                let status = pool.status();
+                (
+                    status.size as u32,
+                    status.available as u32,
+                    status.max_size as u32,
+                )
+            }
+        }
+    }
+
     /// A number that changes whenever data was written through this pool.
     pub fn write_generation(&self) -> u64 {
         self.writes.load(Ordering::Acquire)
