@@ -1,0 +1,346 @@
+//! Streaming FASTQ validation: one pass over the compressed bytes computes their MD5 and
+//! SHA-256, decompresses every gzip member (bgzip and concatenated files are valid), and checks
+//! the records with the rules of Biopython's `FastqGeneralIterator`, whose messages users of
+//! the original know word for word. Memory stays bounded whatever the file's size.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use flate2::bufread::MultiGzDecoder;
+use md5::{Digest, Md5};
+use sha2::Sha256;
+
+/// The longest line accepted; longer lines are a broken file, not a read.
+const MAX_LINE: usize = 16 * 1024 * 1024;
+/// The longest read (sequence) accepted.
+const MAX_READ: usize = 64 * 1024 * 1024;
+
+/// What a valid file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FastqSummary {
+    pub reads: u64,
+    pub bases: u64,
+    /// Size of the compressed file.
+    pub bytes: u64,
+    /// Lower-case hex digests of the compressed bytes.
+    pub md5: String,
+    pub sha256: String,
+}
+
+/// Why a file is not a valid FASTQ.gz; the text is what the user sees.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FastqError(pub String);
+
+fn fail<T>(message: impl Into<String>) -> Result<T, FastqError> {
+    Err(FastqError(message.into()))
+}
+
+/// Hashes every byte that passes through, and counts them.
+struct Hashing<R> {
+    inner: R,
+    md5: Md5,
+    sha256: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.md5.update(&buf[..n]);
+        self.sha256.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Validates a FASTQ.gz stream.
+pub fn validate(input: impl Read) -> Result<FastqSummary, FastqError> {
+    let mut hashing = BufReader::with_capacity(
+        256 * 1024,
+        Hashing {
+            inner: input,
+            md5: Md5::new(),
+            sha256: Sha256::new(),
+            bytes: 0,
+        },
+    );
+    let head = hashing.fill_buf().map_err(read_error)?;
+    if !head.is_empty() && !head.starts_with(&[0x1f, 0x8b]) {
+        return fail("The file is not gzip-compressed (it must be a .fastq.gz file).");
+    }
+    let empty = head.is_empty();
+    let (reads, bases) = if empty {
+        (0, 0)
+    } else {
+        let decoder = BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(&mut hashing));
+        check_records(decoder)?
+    };
+    // Hash whatever the decoder did not need to read (trailing padding after the last member).
+    io::copy(&mut hashing, &mut io::sink()).map_err(read_error)?;
+    if reads == 0 {
+        return fail("no sequences found in the FASTQ file");
+    }
+    let inner = hashing.into_inner();
+    Ok(FastqSummary {
+        reads,
+        bases,
+        bytes: inner.bytes,
+        md5: hex::encode(inner.md5.finalize()),
+        sha256: hex::encode(inner.sha256.finalize()),
+    })
+}
+
+fn read_error(e: io::Error) -> FastqError {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => FastqError(
+            "The gzip data ends before its end marker: the file is truncated (was the upload interrupted?).".into(),
+        ),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            FastqError("The file is not valid gzip data: it is damaged or not a .fastq.gz file.".into())
+        }
+        _ => FastqError(format!("The file could not be read: {e}.")),
+    }
+}
+
+/// Reads lines (with their ending), reporting position-aware problems.
+struct Lines<R> {
+    inner: R,
+    buf: Vec<u8>,
+    number: u64,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// The next line without its trailing white space, or `None` at the end.
+    fn next(&mut self) -> Result<Option<&str>, FastqError> {
+        self.buf.clear();
+        let n = (&mut self.inner)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut self.buf)
+            .map_err(read_error)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.number += 1;
+        if self.buf.len() > MAX_LINE {
+            return fail(format!("Line {} is longer than 16 MiB.", self.number));
+        }
+        match std::str::from_utf8(&self.buf) {
+            Ok(text) => Ok(Some(text.trim_end())),
+            Err(_) => fail(format!("Line {} is not UTF-8 text.", self.number)),
+        }
+    }
+}
+
+/// Whether a raw line (before trimming) is empty: Python's `line[0]` on it is the newline.
+fn first_char(raw: &[u8]) -> Option<u8> {
+    raw.first().copied()
+}
+
+fn check_records(input: impl BufRead) -> Result<(u64, u64), FastqError> {
+    let mut lines = Lines {
+        inner: input,
+        buf: Vec::with_capacity(1024),
+        number: 0,
+    };
+    let mut reads = 0u64;
+    let mut bases = 0u64;
+    // Before the first record: anything but a title line is an error; no line at all is an
+    // empty file (no records).
+    if lines.next()?.is_none() {
+        return Ok((0, 0));
+    }
+    let mut pending = true; // `lines.buf` holds a line not consumed yet
+    let mut title = String::new();
+    let mut sequence = String::new();
+    let mut quality = String::new();
+    while pending {
+        if first_char(&lines.buf) != Some(b'@') {
+            return fail("Records in Fastq files should start with '@' character");
+        }
+        title.clear();
+        title.push_str(
+            std::str::from_utf8(&lines.buf[1..])
+                .unwrap_or_default()
+                .trim_end(),
+        );
+        sequence.clear();
+        // Sequence lines until the `+` line.
+        loop {
+            let Some(text) = lines.next()? else {
+                return if sequence.is_empty() {
+                    fail("Unexpected end of file")
+                } else {
+                    fail("End of file without quality information.")
+                };
+            };
+            if text.starts_with('+') {
+                break;
+            }
+            sequence.push_str(text);
+            if sequence.len() > MAX_READ {
+                return fail(format!("The read {title} is longer than 64 MiB."));
+            }
+        }
+        let caption = std::str::from_utf8(&lines.buf[1..])
+            .unwrap_or_default()
+            .trim_end();
+        if !caption.is_empty() && caption != title {
+            return fail("Sequence and quality captions differ.");
+        }
+        if sequence.contains([' ', '\t']) {
+            return fail("Whitespace is not allowed in the sequence.");
+        }
+        // Quality lines until a title line once enough quality has been read (a quality line
+        // may itself start with `@`).
+        quality.clear();
+        let mut any = false;
+        pending = false;
+        loop {
+            match lines.next()? {
+                None => break,
+                Some(text) => {
+                    any = true;
+                    if text.starts_with('@') && quality.len() >= sequence.len() {
+                        pending = true;
+                        break;
+                    }
+                    quality.push_str(text);
+                    if quality.len() > MAX_READ {
+                        return fail(format!("The quality of {title} is longer than 64 MiB."));
+                    }
+                }
+            }
+        }
+        if !any {
+            return fail("Unexpected end of file");
+        }
+        if sequence.len() != quality.len() {
+            return fail(format!(
+                "Lengths of sequence and quality values differs for {title} ({} and {}).",
+                sequence.len(),
+                quality.len()
+            ));
+        }
+        reads += 1;
+        bases += sequence.len() as u64;
+    }
+    Ok((reads, bases))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+
+    fn gz(text: &str) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn check(text: &str) -> Result<FastqSummary, FastqError> {
+        validate(gz(text).as_slice())
+    }
+
+    fn message(text: &str) -> String {
+        check(text).unwrap_err().0
+    }
+
+    #[test]
+    fn valid_records_are_counted_and_hashed() {
+        let data = gz("@r1 x\nACGT\n+r1 x\nIIII\n@r2\nAC\nGT\n+\nII\nII\n@r3\n\n+\n\n");
+        let s = validate(data.as_slice()).unwrap();
+        assert_eq!((s.reads, s.bases, s.bytes), (3, 8, data.len() as u64));
+        assert_eq!(s.md5, hex::encode(Md5::digest(&data)));
+        assert_eq!(s.sha256.len(), 64);
+        // A quality line may start with '@' while the quality is still short.
+        assert_eq!(check("@r\nACGT\n+\n@@II\n").unwrap().reads, 1);
+        // CRLF line endings are accepted.
+        assert_eq!(check("@r\r\nACGT\r\n+\r\nIIII\r\n").unwrap().bases, 4);
+        // A 10,000-character header is fine.
+        assert_eq!(
+            check(&format!("@{}\nA\n+\nI\n", "h".repeat(10_000)))
+                .unwrap()
+                .reads,
+            1
+        );
+    }
+
+    #[test]
+    fn several_gzip_members_are_one_file() {
+        let mut data = gz("@a\nAC\n+\nII\n");
+        data.extend(gz("@b\nGT\n+\nII\n"));
+        assert_eq!(validate(data.as_slice()).unwrap().reads, 2);
+    }
+
+    #[test]
+    fn biopython_messages_word_for_word() {
+        assert_eq!(
+            message("r1\nACGT\n+\nIIII\n"),
+            "Records in Fastq files should start with '@' character"
+        );
+        assert_eq!(
+            message("\n@r1\nA\n+\nI\n"),
+            "Records in Fastq files should start with '@' character"
+        );
+        assert_eq!(
+            message("@r1\nACGT\n"),
+            "End of file without quality information."
+        );
+        assert_eq!(message("@r1\n"), "Unexpected end of file");
+        assert_eq!(message("@r1\nACGT\n+\n"), "Unexpected end of file");
+        assert_eq!(
+            message("@r1\nACGT\n+r2\nIIII\n"),
+            "Sequence and quality captions differ."
+        );
+        assert_eq!(
+            message("@r1\nAC GT\n+\nIIIII\n"),
+            "Whitespace is not allowed in the sequence."
+        );
+        assert_eq!(
+            message("@r1\nACGT\n+\nIII\n"),
+            "Lengths of sequence and quality values differs for r1 (4 and 3)."
+        );
+        assert_eq!(
+            message("@r1\nACGT\n+\nIIIII\n"),
+            "Lengths of sequence and quality values differs for r1 (4 and 5)."
+        );
+        assert_eq!(message(""), "no sequences found in the FASTQ file");
+        assert_eq!(
+            validate(&b""[..]).unwrap_err().0,
+            "no sequences found in the FASTQ file"
+        );
+    }
+
+    #[test]
+    fn broken_gzip_and_text_get_clear_messages() {
+        let err = validate(&b"@r1\nACGT\n+\nIIII\n"[..]).unwrap_err().0;
+        assert!(err.contains("not gzip-compressed"), "{err}");
+        let data = gz(&"@r\nACGT\n+\nIIII\n".repeat(1000));
+        let err = validate(&data[..data.len() / 2]).unwrap_err().0;
+        assert!(err.contains("truncated"), "{err}");
+        let mut bad = gz("@r\nA\n+\nI\n");
+        bad[12] ^= 0xff;
+        assert!(validate(bad.as_slice()).is_err());
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b"@r\n\xff\xfe\n+\nII\n").unwrap();
+        let err = validate(e.finish().unwrap().as_slice()).unwrap_err().0;
+        assert_eq!(err, "Line 2 is not UTF-8 text.");
+    }
+
+    #[test]
+    fn the_original_fixtures() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/reference/original-fixtures/sequencing_data");
+        let valid = validate(std::fs::File::open(dir.join("valid.fastq.gz")).unwrap()).unwrap();
+        assert!(valid.reads > 0);
+        let invalid = validate(std::fs::File::open(dir.join("invalid.fastq.gz")).unwrap());
+        assert!(invalid.is_err());
+        for i in 1..=10 {
+            let file = dir.join(format!("a{i}_SRR000002.fastq.gz"));
+            let s = validate(std::fs::File::open(&file).unwrap()).unwrap();
+            assert_eq!(s.bytes, std::fs::metadata(&file).unwrap().len());
+        }
+    }
+}
