@@ -40,6 +40,8 @@ enum Command {
     },
     /// Check the configuration, the database and the file store; exit 0 only if all pass.
     Check,
+    /// Ask the running server's /ping (for container health checks); exit 0 when it answers.
+    Ping,
     /// Database tools: copy between databases.
     Db {
         #[command(subcommand)]
@@ -138,6 +140,7 @@ pub fn main() -> ExitCode {
         Command::Seed => rocket::execute(run_seed(loaded.config)),
         Command::Config { json } => print_config(&loaded, json),
         Command::Check => return rocket::execute(check(loaded)),
+        Command::Ping => ping(&loaded.config),
         Command::Db {
             command: DbCommand::Copy { from, to, force },
         } => rocket::execute(run_copy(from, to, force)),
@@ -263,6 +266,34 @@ async fn run_seed(config: Config) -> anyhow::Result<()> {
     } else {
         println!("reference data already up to date");
     }
+    Ok(())
+}
+
+/// A plain HTTP/1.1 GET of /ping on the configured address (loopback when it listens on
+/// every interface).
+fn ping(config: &Config) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let host = if config.address.is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        config.address
+    };
+    let addr = std::net::SocketAddr::new(host, config.port);
+    let mut stream =
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(3)))?;
+    write!(
+        stream,
+        "GET /ping HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    anyhow::ensure!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{addr} answered: {}",
+        answer.lines().next().unwrap_or("")
+    );
+    println!("pong from {addr}");
     Ok(())
 }
 

@@ -39,6 +39,11 @@ fn every_command_has_help() {
         vec!["seed", "--help"],
         vec!["config", "--help"],
         vec!["check", "--help"],
+        vec!["import", "--help"],
+        vec!["db", "copy", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
+        vec!["ping", "--help"],
     ] {
         let out = tbseq(dir.path(), &args, &[]);
         assert!(out.status.success(), "{args:?}: {}", text(&out));
