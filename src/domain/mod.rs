@@ -6,3 +6,4 @@ pub mod catalogue;
 pub mod collate;
 pub mod fastq;
 pub mod pagination;
+pub mod signed;
