@@ -1,4 +1,4 @@
-//! The command line: `tbseq [serve]`, `migrate`, `seed`, `config`, `check`.
+//! The command line: `tbseq [serve]`, `migrate`, `seed`, `refresh`, `config`, `check`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::App;
 use crate::config::{Config, Loaded};
+use crate::db::repo::{RefreshOptions, SummaryStore};
 use crate::db::{migrate, seed, Db};
 use crate::storage::FileStore;
 
@@ -32,6 +33,9 @@ enum Command {
     Migrate,
     /// Insert the reference data (idempotent; migrates first).
     Seed,
+    /// Rebuild the summary tables behind the public statistics (one transaction; migrates
+    /// first) and print each table's rows and time.
+    Refresh,
     /// Print the effective configuration with the source of each value (secrets redacted).
     Config {
         /// Print JSON instead of a table.
@@ -55,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Serve => rocket::execute(serve(loaded.config)),
         Command::Migrate => rocket::execute(run_migrate(loaded.config)),
         Command::Seed => rocket::execute(run_seed(loaded.config)),
+        Command::Refresh => rocket::execute(run_refresh(loaded.config)),
         Command::Config { json } => print_config(&loaded, json),
         Command::Check => return rocket::execute(check(loaded)),
     };
@@ -133,6 +138,33 @@ async fn run_seed(config: Config) -> anyhow::Result<()> {
     } else {
         println!("reference data already up to date");
     }
+    Ok(())
+}
+
+async fn run_refresh(config: Config) -> anyhow::Result<()> {
+    let db = open_db(&config).await?;
+    migrate::run(&db).await?;
+    let report = db.refresh_summaries(&RefreshOptions::from(&config)).await?;
+    let width = report
+        .tables
+        .iter()
+        .map(|t| t.table.len())
+        .max()
+        .unwrap_or(0);
+    for t in &report.tables {
+        println!(
+            "{:width$}  {:>10} rows  {:>8.3} s",
+            t.table,
+            t.rows,
+            t.duration.as_secs_f64()
+        );
+    }
+    println!(
+        "{:width$}  {:>15}  {:>8.3} s",
+        "refreshed in one transaction",
+        "",
+        report.duration.as_secs_f64()
+    );
     Ok(())
 }
 

@@ -35,6 +35,7 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .attach(api::fairings::NormalizePath)
         .attach(cors)
         .mount("/", api::health::routes())
+        .mount("/", api::downloads::routes())
         .mount("/api/v1", api::routes())
         .register("/", api::catchers())
         .manage(app)

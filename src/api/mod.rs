@@ -3,6 +3,7 @@
 //! Handlers stay thin: they parse, call a repository or a domain function, and serialise.
 
 pub mod cached;
+pub mod downloads;
 pub mod error;
 pub mod fairings;
 pub mod genphen;
@@ -10,6 +11,7 @@ pub mod health;
 pub mod overview;
 pub mod pages;
 pub mod query;
+pub mod submission;
 
 use rocket::http::{Header, Method, Status};
 use rocket::response::Responder;
@@ -21,6 +23,7 @@ use error::ApiError;
 pub fn routes() -> Vec<Route> {
     let mut all = genphen::routes();
     all.extend(overview::routes());
+    all.extend(submission::routes());
     all
 }
 

@@ -4,4 +4,9 @@
 pub mod casing;
 pub mod catalogue;
 pub mod collate;
+pub mod csv;
+pub mod filters;
+pub mod genotype;
 pub mod pagination;
+pub mod stats;
+pub mod variants;

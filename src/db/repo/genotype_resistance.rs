@@ -1,0 +1,159 @@
+//! Predicted (genotypic) resistance of public samples: the biosample search table and the
+//! `GenotypeResistance.csv` download. Public samples are those whose `origin` is `NCBI`, as
+//! in the original.
+
+use std::future::Future;
+
+use super::Conditions;
+use crate::db::{Db, DbError, Row};
+use crate::domain::filters::contains_pattern;
+use crate::domain::genotype::{GenotypeResistance, GenotypeResistanceFilter};
+use crate::params;
+
+pub trait GenotypeResistanceStore {
+    fn sample_exists(&self, id: i64) -> impl Future<Output = Result<bool, DbError>> + Send;
+    /// The version a filter shows: `None` when it asks for every version (or nothing
+    /// matches), else the greatest version among the rows the other filters keep.
+    fn genotype_resistance_version(
+        &self,
+        filter: &GenotypeResistanceFilter,
+    ) -> impl Future<Output = Result<Option<i64>, DbError>> + Send;
+    fn count_genotype_resistance(
+        &self,
+        filter: &GenotypeResistanceFilter,
+        version: Option<i64>,
+    ) -> impl Future<Output = Result<u64, DbError>> + Send;
+    /// Rows by id; `page` is (offset, limit).
+    fn genotype_resistance(
+        &self,
+        filter: &GenotypeResistanceFilter,
+        version: Option<i64>,
+        page: Option<(u64, u64)>,
+    ) -> impl Future<Output = Result<Vec<GenotypeResistance>, DbError>> + Send;
+    /// Up to `limit` rows of the download (every drug, latest version) with an id above
+    /// `after`, by id, each with its id.
+    fn genotype_resistance_export(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> impl Future<Output = Result<Vec<(i64, GenotypeResistance)>, DbError>> + Send;
+}
+
+const FROM: &str = " FROM submission_genotyperesistance gr \
+     JOIN submission_sample s ON s.id = gr.sample_id \
+     JOIN genphen_drug d ON d.drug_id = gr.drug_id";
+
+/// The name shown for a sample: its first BioSample accession alias ("Sample name"), else
+/// its first alias of any kind.
+const ALIAS_NAME: &str = "COALESCE(\
+     (SELECT a.name FROM submission_samplealias a WHERE a.sample_id = gr.sample_id \
+      AND a.origin = 'BioSample' AND a.origin_label = 'Sample name' ORDER BY a.id LIMIT 1), \
+     (SELECT a.name FROM submission_samplealias a WHERE a.sample_id = gr.sample_id ORDER BY a.id LIMIT 1))";
+
+const COLUMNS: &str = "SELECT gr.id, d.drug_name, gr.variant, gr.resistance_flag";
+
+fn conditions(filter: &GenotypeResistanceFilter, version: Option<i64>) -> Conditions {
+    let mut c = Conditions::default();
+    c.push("s.origin = 'NCBI'");
+    if let Some(name) = &filter.sample_aliases_name {
+        let p = c.bind(contains_pattern(name));
+        c.push(format!(
+            "EXISTS (SELECT 1 FROM submission_samplealias a WHERE a.sample_id = gr.sample_id \
+             AND lower(a.name) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    c.one_of("gr.drug_id", &filter.drugs);
+    if let Some(variant) = &filter.variant {
+        c.contains("gr.variant", variant);
+    }
+    if let Some(sample) = filter.sample {
+        let p = c.bind(sample);
+        c.push(format!("gr.sample_id = {p}"));
+    }
+    if let Some(version) = version {
+        let p = c.bind(version);
+        c.push(format!("gr.version = {p}"));
+    }
+    c
+}
+
+fn row(r: &Row) -> Result<(i64, GenotypeResistance), DbError> {
+    Ok((
+        r.get(0)?,
+        GenotypeResistance {
+            drug_name: r.get(1)?,
+            variant: r.get(2)?,
+            resistance_flag: r.get(3)?,
+            sample_aliases_name: r.get(4)?,
+        },
+    ))
+}
+
+impl GenotypeResistanceStore for Db {
+    async fn sample_exists(&self, id: i64) -> Result<bool, DbError> {
+        Ok(self
+            .query_opt("SELECT 1 FROM submission_sample WHERE id = $1", params![id])
+            .await?
+            .is_some())
+    }
+
+    async fn genotype_resistance_version(
+        &self,
+        filter: &GenotypeResistanceFilter,
+    ) -> Result<Option<i64>, DbError> {
+        if filter.all_versions {
+            return Ok(None);
+        }
+        let c = conditions(filter, None);
+        let sql = format!("SELECT MAX(gr.version){FROM}{}", c.sql());
+        self.query_one(&sql, c.into_args()).await?.get(0)
+    }
+
+    async fn count_genotype_resistance(
+        &self,
+        filter: &GenotypeResistanceFilter,
+        version: Option<i64>,
+    ) -> Result<u64, DbError> {
+        let c = conditions(filter, version);
+        let sql = format!("SELECT COUNT(*){FROM}{}", c.sql());
+        let n: i64 = self.query_one(&sql, c.into_args()).await?.get(0)?;
+        Ok(n as u64)
+    }
+
+    async fn genotype_resistance(
+        &self,
+        filter: &GenotypeResistanceFilter,
+        version: Option<i64>,
+        page: Option<(u64, u64)>,
+    ) -> Result<Vec<GenotypeResistance>, DbError> {
+        let mut c = conditions(filter, version);
+        let mut sql = format!("{COLUMNS}, {ALIAS_NAME}{FROM}{} ORDER BY gr.id", c.sql());
+        if let Some((offset, limit)) = page {
+            let (l, o) = (c.bind(limit as i64), c.bind(offset as i64));
+            sql.push_str(&format!(" LIMIT {l} OFFSET {o}"));
+        }
+        self.query(&sql, c.into_args())
+            .await?
+            .iter()
+            .map(|r| row(r).map(|(_, g)| g))
+            .collect()
+    }
+
+    async fn genotype_resistance_export(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<(i64, GenotypeResistance)>, DbError> {
+        let sql = format!(
+            "{COLUMNS}, {ALIAS_NAME}{FROM} WHERE s.origin = 'NCBI' AND gr.id > $1 \
+             AND gr.version = (SELECT MAX(g2.version) FROM submission_genotyperesistance g2 \
+               JOIN submission_sample s2 ON s2.id = g2.sample_id WHERE s2.origin = 'NCBI') \
+             ORDER BY gr.id LIMIT $2"
+        );
+        self.query(&sql, params![after, limit as i64])
+            .await?
+            .iter()
+            .map(row)
+            .collect()
+    }
+}
