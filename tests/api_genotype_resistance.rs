@@ -20,7 +20,11 @@ struct Predictions {
 /// Two public samples (one with a BioSample accession alias created after another alias, one
 /// with a plain alias only) and one user-submitted sample, with predictions of versions 1 and 2.
 async fn predictions(fx: &Fixtures) -> Predictions {
-    let (inh, rif, emb) = (fx.drug("INH").await, fx.drug("RIF").await, fx.drug("EMB").await);
+    let (inh, rif, emb) = (
+        fx.drug("INH").await,
+        fx.drug("RIF").await,
+        fx.drug("EMB").await,
+    );
     let s1 = fx.sample(None, None).await;
     fx.alias(Some(s1), "ERR1234", None, false).await;
     fx.alias(Some(s1), "SAMN0001", None, true).await;
@@ -32,9 +36,16 @@ async fn predictions(fx: &Fixtures) -> Predictions {
     fx.prediction(s1, inh, 2, "R", "katG_p.Ser315Thr").await;
     fx.prediction(s1, rif, 2, "S", "").await;
     fx.prediction(s2, inh, 2, "U", "inhA_deletion").await;
-    fx.prediction(s2, emb, 1, "S", "embB_p.Met306Val (0.4)").await;
+    fx.prediction(s2, emb, 1, "S", "embB_p.Met306Val (0.4)")
+        .await;
     fx.prediction(s3, inh, 2, "R", "katG_p.Ser315Thr").await;
-    Predictions { inh, rif, emb, s1, s2 }
+    Predictions {
+        inh,
+        rif,
+        emb,
+        s1,
+        s2,
+    }
 }
 
 fn list(reply: &common::Reply) -> Vec<Value> {

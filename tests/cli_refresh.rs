@@ -19,16 +19,31 @@ fn refresh_prints_every_summary_table() {
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     let out = run();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for table in tbseq::db::repo::SUMMARY_TABLES {
-        let line = stdout.lines().find(|l| l.starts_with(table)).unwrap_or_else(|| panic!("{table} missing: {stdout}"));
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(table))
+            .unwrap_or_else(|| panic!("{table} missing: {stdout}"));
         assert!(line.contains(" rows ") && line.ends_with(" s"), "{line}");
     }
     // The global summary always has its one row.
-    assert!(stdout.lines().any(|l| l.starts_with("overview_globalresistancestats") && l.contains(" 1 rows")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("overview_globalresistancestats") && l.contains(" 1 rows")),
+        "{stdout}"
+    );
     assert!(run().status.success());
 
-    let help = Command::new(env!("CARGO_BIN_EXE_tbseq")).args(["refresh", "--help"]).output().unwrap();
+    let help = Command::new(env!("CARGO_BIN_EXE_tbseq"))
+        .args(["refresh", "--help"])
+        .output()
+        .unwrap();
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage"));
 }

@@ -20,11 +20,25 @@ async fn ranking(fx: &Fixtures, table: &str, rank_column: &str) -> Vec<(i64, Str
         .await
         .unwrap();
     rows.iter()
-        .map(|r| (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap(), r.get::<Option<i64>>(3).unwrap().unwrap_or(-1)))
+        .map(|r| {
+            (
+                r.get(0).unwrap(),
+                r.get(1).unwrap(),
+                r.get(2).unwrap(),
+                r.get::<Option<i64>>(3).unwrap().unwrap_or(-1),
+            )
+        })
         .collect()
 }
 
-async fn annotation(fx: &Fixtures, variant: i64, dbxref: i64, hgvs: &str, effect: &str, distance: Option<i64>) {
+async fn annotation(
+    fx: &Fixtures,
+    variant: i64,
+    dbxref: i64,
+    hgvs: &str,
+    effect: &str,
+    distance: Option<i64>,
+) {
     let id: i64 = fx
         .db
         .query_one(
