@@ -148,7 +148,8 @@ both_backends! {
              FROM overview_sampledrugresult ORDER BY sample_id, drug_id",
             params![],
         ).await.unwrap();
-        let got: Vec<(i64, i64, String, Option<String>, Option<time::Date>)> = rows.iter()
+        type Phenotype = (i64, i64, String, Option<String>, Option<time::Date>);
+        let got: Vec<Phenotype> = rows.iter()
             .map(|r| (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap(), r.get(3).unwrap(), r.get(4).unwrap()))
             .collect();
         assert_eq!(got, vec![

@@ -54,8 +54,7 @@ async fn genotype_resistance_csv(
     let stream = ByteStream! {
         yield head.into_bytes();
         let mut chunk = first;
-        loop {
-            let Some(&(last, _)) = chunk.last() else { break };
+        while let Some(&(last, _)) = chunk.last() {
             let mut text = String::new();
             for (_, row) in &chunk {
                 push_record(&mut text, &row.csv_fields(), '\t');

@@ -231,10 +231,7 @@ async fn drug_gene_infos(
         &base,
         "/api/v1/overview/drug-gene-infos/",
         || app.db.count_variant_stats(filter),
-        |page| async move {
-            let rows = app.db.variant_stats(filter, page).await?;
-            Ok(rows.into_iter().map(VariantInfo::from).collect())
-        },
+        |page| app.db.variant_stats(filter, page),
     )
     .await?;
     Ok(Json(listing))
@@ -252,7 +249,7 @@ async fn drug_gene_infos_export(
     let mut out = String::new();
     push_record(&mut out, &VARIANT_CSV_HEADER, ',');
     for row in rows {
-        push_record(&mut out, &VariantInfo::from(row).csv_fields(), ',');
+        push_record(&mut out, &row.csv_fields(), ',');
     }
     Ok(Attachment {
         filename: "drug-gene-infos.csv",

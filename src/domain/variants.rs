@@ -105,9 +105,12 @@ impl VariantFilter {
     }
 }
 
-/// One row of the variant table, as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VariantStats {
+/// One row of the variant table, as served: the original's keys (misspellings included), the
+/// global frequency as a decimal string with two places (e.g. `"50.00"`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VariantInfo {
+    #[serde(rename = "drug")]
     pub drug_id: i64,
     pub drug_name: String,
     pub gene_db_crossref_id: i64,
@@ -119,61 +122,19 @@ pub struct VariantStats {
     pub proteic_ann_name: Option<String>,
     pub consequence: String,
     pub resistant_count: i64,
+    /// Served as `susceptbleCount` (sic), which the frontend reads.
+    #[serde(rename = "susceptbleCount")]
     pub susceptible_count: i64,
     pub intermediate_count: i64,
+    #[serde(serialize_with = "two_decimals")]
     pub global_frequency: f64,
     pub total_counts: i64,
     pub start_pos: Option<i64>,
     pub end_pos: Option<i64>,
 }
 
-/// One row of the variant table, as served.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VariantInfo {
-    pub drug: i64,
-    pub drug_name: String,
-    pub gene_db_crossref_id: i64,
-    pub gene_name: String,
-    pub variant_name: String,
-    pub variant_grade: String,
-    pub variant_grade_version: Option<i64>,
-    pub nucleodic_ann_name: String,
-    pub proteic_ann_name: Option<String>,
-    pub consequence: String,
-    pub resistant_count: i64,
-    /// Sic: the original's key, which the frontend reads.
-    pub susceptble_count: i64,
-    pub intermediate_count: i64,
-    /// A decimal string with two places, e.g. `"50.00"`.
-    pub global_frequency: String,
-    pub total_counts: i64,
-    pub start_pos: Option<i64>,
-    pub end_pos: Option<i64>,
-}
-
-impl From<VariantStats> for VariantInfo {
-    fn from(s: VariantStats) -> Self {
-        VariantInfo {
-            drug: s.drug_id,
-            drug_name: s.drug_name,
-            gene_db_crossref_id: s.gene_db_crossref_id,
-            gene_name: s.gene_name,
-            variant_name: s.variant_name,
-            variant_grade: s.variant_grade,
-            variant_grade_version: s.variant_grade_version,
-            nucleodic_ann_name: s.nucleodic_ann_name,
-            proteic_ann_name: s.proteic_ann_name,
-            consequence: s.consequence,
-            resistant_count: s.resistant_count,
-            susceptble_count: s.susceptible_count,
-            intermediate_count: s.intermediate_count,
-            global_frequency: decimal_string(s.global_frequency, 2),
-            total_counts: s.total_counts,
-            start_pos: s.start_pos,
-            end_pos: s.end_pos,
-        }
-    }
+fn two_decimals<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&decimal_string(*value, 2))
 }
 
 /// The CSV export's header: the JSON keys, in the JSON order.
@@ -202,7 +163,7 @@ impl VariantInfo {
     pub fn csv_fields(&self) -> [String; 17] {
         let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
         [
-            self.drug.to_string(),
+            self.drug_id.to_string(),
             self.drug_name.clone(),
             self.gene_db_crossref_id.to_string(),
             self.gene_name.clone(),
@@ -213,9 +174,9 @@ impl VariantInfo {
             self.proteic_ann_name.clone().unwrap_or_default(),
             self.consequence.clone(),
             self.resistant_count.to_string(),
-            self.susceptble_count.to_string(),
+            self.susceptible_count.to_string(),
             self.intermediate_count.to_string(),
-            self.global_frequency.clone(),
+            decimal_string(self.global_frequency, 2),
             self.total_counts.to_string(),
             opt(self.start_pos),
             opt(self.end_pos),
@@ -323,7 +284,7 @@ mod tests {
 
     #[test]
     fn rows_serialise_with_the_original_spellings() {
-        let info = VariantInfo::from(VariantStats {
+        let info = VariantInfo {
             drug_id: 1,
             drug_name: "Isoniazid".into(),
             gene_db_crossref_id: 10,
@@ -341,7 +302,7 @@ mod tests {
             total_counts: 10,
             start_pos: Some(4512),
             end_pos: None,
-        });
+        };
         let json = serde_json::to_value(&info).unwrap();
         assert_eq!(json["susceptbleCount"], 10);
         assert_eq!(json["nucleodicAnnName"], "AAA");

@@ -103,11 +103,9 @@ impl GeneStore for Db {
 
     async fn genes(&self, terms: &[String], offset: u64, limit: u64) -> Result<Vec<Gene>, DbError> {
         let mut c = search_filter(terms, Vec::new());
-        let (limit, offset) = (c.bind(limit as i64), c.bind(offset as i64));
-        let sql = format!(
-            "{GENE_COLUMNS}{} ORDER BY gene_db_crossref_id LIMIT {limit} OFFSET {offset}",
-            c.sql()
-        );
+        let where_clause = c.sql();
+        let page = c.page(Some((offset, limit)));
+        let sql = format!("{GENE_COLUMNS}{where_clause} ORDER BY gene_db_crossref_id{page}");
         self.query(&sql, c.into_args())
             .await?
             .iter()

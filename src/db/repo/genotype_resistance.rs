@@ -128,10 +128,7 @@ impl GenotypeResistanceStore for Db {
     ) -> Result<Vec<GenotypeResistance>, DbError> {
         let mut c = conditions(filter, version);
         let mut sql = format!("{COLUMNS}, {ALIAS_NAME}{FROM}{} ORDER BY gr.id", c.sql());
-        if let Some((offset, limit)) = page {
-            let (l, o) = (c.bind(limit as i64), c.bind(offset as i64));
-            sql.push_str(&format!(" LIMIT {l} OFFSET {o}"));
-        }
+        sql.push_str(&c.page(page));
         self.query(&sql, c.into_args())
             .await?
             .iter()

@@ -60,6 +60,17 @@ impl Conditions {
         self.push(format!("{column} IN ({})", placeholders.join(", ")));
     }
 
+    /// ` LIMIT … OFFSET …` for a page given as (offset, limit); nothing for every row.
+    pub fn page(&mut self, page: Option<(u64, u64)>) -> String {
+        match page {
+            Some((offset, limit)) => {
+                let (l, o) = (self.bind(limit as i64), self.bind(offset as i64));
+                format!(" LIMIT {l} OFFSET {o}")
+            }
+            None => String::new(),
+        }
+    }
+
     /// ` WHERE a AND b`, or nothing.
     pub fn sql(&self) -> String {
         if self.clauses.is_empty() {

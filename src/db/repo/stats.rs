@@ -9,7 +9,7 @@ use crate::domain::catalogue::Drug;
 use crate::domain::stats::{Counts, GlobalResistance, ResistanceType, YearWindow};
 use crate::domain::variants::{
     group_gene_associations, GeneAssociation, GradeVersion, OrderKey, VariantColumn, VariantFilter,
-    VariantStats,
+    VariantInfo,
 };
 use crate::params;
 
@@ -47,7 +47,7 @@ pub trait StatsStore {
         &self,
         filter: &VariantFilter,
         page: Option<(u64, u64)>,
-    ) -> impl Future<Output = Result<Vec<VariantStats>, DbError>> + Send;
+    ) -> impl Future<Output = Result<Vec<VariantInfo>, DbError>> + Send;
     /// One entry per associated gene (ordered by gene id) with all its drugs; `drug` keeps
     /// genes associated with that drug, `gene` keeps that gene only.
     fn gene_associations(
@@ -118,8 +118,8 @@ const VARIANT_COLUMNS: &str = "SELECT s.drug_id, d.drug_name, s.gene_db_crossref
      s.intermediate_count, s.global_frequency, s.total_counts, s.start_pos, s.end_pos \
      FROM overview_genedrugstats s JOIN genphen_drug d ON d.drug_id = s.drug_id";
 
-fn variant(row: &Row) -> Result<VariantStats, DbError> {
-    Ok(VariantStats {
+fn variant(row: &Row) -> Result<VariantInfo, DbError> {
+    Ok(VariantInfo {
         drug_id: row.get(0)?,
         drug_name: row.get(1)?,
         gene_db_crossref_id: row.get(2)?,
@@ -258,13 +258,10 @@ impl StatsStore for Db {
         &self,
         filter: &VariantFilter,
         page: Option<(u64, u64)>,
-    ) -> Result<Vec<VariantStats>, DbError> {
+    ) -> Result<Vec<VariantInfo>, DbError> {
         let mut c = variant_conditions(filter);
         let mut sql = format!("{VARIANT_COLUMNS}{}{}", c.sql(), order_by(&filter.order));
-        if let Some((offset, limit)) = page {
-            let (l, o) = (c.bind(limit as i64), c.bind(offset as i64));
-            sql.push_str(&format!(" LIMIT {l} OFFSET {o}"));
-        }
+        sql.push_str(&c.page(page));
         self.query(&sql, c.into_args())
             .await?
             .iter()
