@@ -12,7 +12,7 @@ use super::error::ApiResult;
 use crate::app::App;
 use crate::db::repo::GenotypeResistanceStore;
 use crate::domain::csv::push_record;
-use crate::domain::genotype::GENOTYPE_RESISTANCE_CSV_HEADER;
+use crate::domain::genotype::{GenotypeResistanceFilter, GENOTYPE_RESISTANCE_CSV_HEADER};
 
 pub fn routes() -> Vec<Route> {
     routes![genotype_resistance_csv]
@@ -46,9 +46,15 @@ async fn genotype_resistance_csv(
     app: &State<App>,
 ) -> ApiResult<Attachment<(ContentType, ByteStream![Vec<u8>])>> {
     let db = app.db.clone();
-    // The first chunk is read before the response starts, so that a failing database is
-    // still a 500 in the envelope.
-    let first = db.genotype_resistance_export(0, CHUNK).await?;
+    // The version and the first chunk are read before the response starts, so that a failing
+    // database is still a 500 in the envelope.
+    let version = db
+        .genotype_resistance_version(&GenotypeResistanceFilter::default())
+        .await?;
+    let first = match version {
+        Some(v) => db.genotype_resistance_export(v, 0, CHUNK).await?,
+        None => Vec::new(),
+    };
     let mut head = String::new();
     push_record(&mut head, &GENOTYPE_RESISTANCE_CSV_HEADER, '\t');
     let stream = ByteStream! {
@@ -60,10 +66,10 @@ async fn genotype_resistance_csv(
                 push_record(&mut text, &row.csv_fields(), '\t');
             }
             yield text.into_bytes();
-            if (chunk.len() as u64) < CHUNK {
+            let Some(version) = version.filter(|_| chunk.len() as u64 == CHUNK) else {
                 break;
-            }
-            chunk = match db.genotype_resistance_export(last, CHUNK).await {
+            };
+            chunk = match db.genotype_resistance_export(version, last, CHUNK).await {
                 Ok(next) => next,
                 Err(e) => {
                     // Too late for an error status; the download ends short.

@@ -30,10 +30,11 @@ pub trait GenotypeResistanceStore {
         version: Option<i64>,
         page: Option<(u64, u64)>,
     ) -> impl Future<Output = Result<Vec<GenotypeResistance>, DbError>> + Send;
-    /// Up to `limit` rows of the download (every drug, latest version) with an id above
+    /// Up to `limit` rows of the download (every drug, one version) with an id above
     /// `after`, by id, each with its id.
     fn genotype_resistance_export(
         &self,
+        version: i64,
         after: i64,
         limit: u64,
     ) -> impl Future<Output = Result<Vec<(i64, GenotypeResistance)>, DbError>> + Send;
@@ -138,16 +139,15 @@ impl GenotypeResistanceStore for Db {
 
     async fn genotype_resistance_export(
         &self,
+        version: i64,
         after: i64,
         limit: u64,
     ) -> Result<Vec<(i64, GenotypeResistance)>, DbError> {
         let sql = format!(
-            "{COLUMNS}, {ALIAS_NAME}{FROM} WHERE s.origin = 'NCBI' AND gr.id > $1 \
-             AND gr.version = (SELECT MAX(g2.version) FROM submission_genotyperesistance g2 \
-               JOIN submission_sample s2 ON s2.id = g2.sample_id WHERE s2.origin = 'NCBI') \
-             ORDER BY gr.id LIMIT $2"
+            "{COLUMNS}, {ALIAS_NAME}{FROM} WHERE s.origin = 'NCBI' AND gr.version = $1 AND gr.id > $2 \
+             ORDER BY gr.id LIMIT $3"
         );
-        self.query(&sql, params![after, limit as i64])
+        self.query(&sql, params![version, after, limit as i64])
             .await?
             .iter()
             .map(row)

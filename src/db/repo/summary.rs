@@ -204,7 +204,10 @@ fn sample_drug_result_stats() -> String {
     )
 }
 
-/// `$1` is the presence threshold.
+/// `$1` is the presence threshold. `CROSS JOIN` fixes SQLite's join order for the test counts
+/// (carriers, then their variant's drugs, then each carrier's result for that drug): without
+/// table statistics SQLite would otherwise walk every result of a drug for every variant.
+/// PostgreSQL plans it as an inner join.
 fn gene_drug_stats() -> String {
     format!(
         "WITH present AS (SELECT DISTINCT variant_id, sample_id FROM submission_genotype \
@@ -220,9 +223,8 @@ fn gene_drug_stats() -> String {
            JOIN genphen_genedrugresistanceassociation a ON a.gene_db_crossref_id = f.gene_db_crossref_id), \
          variant_drugs AS (SELECT DISTINCT variant_id, drug_id FROM annotations), \
          test_counts AS (SELECT p.variant_id, r.drug_id, {sums} \
-           FROM present p \
-           JOIN variant_drugs vd ON vd.variant_id = p.variant_id \
-           JOIN overview_sampledrugresult r ON r.sample_id = p.sample_id AND r.drug_id = vd.drug_id \
+           FROM present p CROSS JOIN variant_drugs vd CROSS JOIN overview_sampledrugresult r \
+           WHERE vd.variant_id = p.variant_id AND r.sample_id = p.sample_id AND r.drug_id = vd.drug_id \
            GROUP BY p.variant_id, r.drug_id) \
          INSERT INTO overview_genedrugstats (gene_name, gene_db_crossref, start_pos, end_pos, variant_id, \
            variant_name, nucleodic_ann_name, proteic_ann_name, consequence, total_counts, global_frequency, \
