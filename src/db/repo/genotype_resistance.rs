@@ -105,9 +105,19 @@ impl GenotypeResistanceStore for Db {
         if filter.all_versions {
             return Ok(None);
         }
-        let c = conditions(filter, None);
-        let sql = format!("SELECT MAX(gr.version){FROM}{}", c.sql());
-        self.query_one(&sql, c.into_args()).await?.get(0)
+        // The newest version that has a matching row: each EXISTS stops at its first match,
+        // where MAX over the filtered rows would read them all.
+        let mut c = conditions(filter, None);
+        c.push("gr.version = v.version");
+        let sql = format!(
+            "SELECT v.version FROM (SELECT DISTINCT version FROM submission_genotyperesistance) v \
+             WHERE EXISTS (SELECT 1{FROM}{}) ORDER BY v.version DESC LIMIT 1",
+            c.sql()
+        );
+        Ok(match self.query_opt(&sql, c.into_args()).await? {
+            Some(row) => row.get(0)?,
+            None => None,
+        })
     }
 
     async fn count_genotype_resistance(
@@ -143,9 +153,14 @@ impl GenotypeResistanceStore for Db {
         after: i64,
         limit: u64,
     ) -> Result<Vec<(i64, GenotypeResistance)>, DbError> {
+        // Walks the primary key from `after`: `CROSS JOIN` keeps SQLite on the predictions
+        // first and `+ 0` keeps it off the version index, which would sort every row of the
+        // version for each chunk. PostgreSQL plans it as the same inner join.
         let sql = format!(
-            "{COLUMNS}, {ALIAS_NAME}{FROM} WHERE s.origin = 'NCBI' AND gr.version = $1 AND gr.id > $2 \
-             ORDER BY gr.id LIMIT $3"
+            "{COLUMNS}, {ALIAS_NAME} FROM submission_genotyperesistance gr \
+             CROSS JOIN submission_sample s CROSS JOIN genphen_drug d \
+             WHERE s.id = gr.sample_id AND d.drug_id = gr.drug_id AND s.origin = 'NCBI' \
+             AND gr.version + 0 = $1 AND gr.id > $2 ORDER BY gr.id LIMIT $3"
         );
         self.query(&sql, params![version, after, limit as i64])
             .await?
