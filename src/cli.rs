@@ -1,4 +1,4 @@
-//! The command line: `tbseq [serve]`, `migrate`, `seed`, `config`, `check`.
+//! The command line: `tbseq [serve]`, `migrate`, `seed`, `refresh`, `config`, `check`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::App;
 use crate::config::{Config, Loaded};
+use crate::db::repo::{RefreshOptions, SummaryStore};
 use crate::db::{migrate, seed, Db};
 use crate::storage::FileStore;
 
@@ -32,6 +33,9 @@ enum Command {
     Migrate,
     /// Insert the reference data (idempotent; migrates first).
     Seed,
+    /// Rebuild the summary tables behind the public statistics (one transaction; migrates
+    /// first) and print each table's rows and time.
+    Refresh,
     /// Print the effective configuration with the source of each value (secrets redacted).
     Config {
         /// Print JSON instead of a table.
@@ -138,6 +142,7 @@ pub fn main() -> ExitCode {
         Command::Serve => rocket::execute(serve(loaded.config)),
         Command::Migrate => rocket::execute(run_migrate(loaded.config)),
         Command::Seed => rocket::execute(run_seed(loaded.config)),
+        Command::Refresh => rocket::execute(run_refresh(loaded.config)),
         Command::Config { json } => print_config(&loaded, json),
         Command::Check => return rocket::execute(check(loaded)),
         Command::Ping => ping(&loaded.config),
@@ -353,11 +358,59 @@ async fn run_import(
     let db = open_db(&config).await?;
     migrate::run(&db).await?;
     seed::run(&db).await?;
+    let mut imported = 0;
+    let mut failure = None;
     for file in &files {
         let started = std::time::Instant::now();
-        let report = crate::import::import_file(&db, kind, file, &options).await?;
-        println!("{report} ({:.1} s)", started.elapsed().as_secs_f64());
+        match crate::import::import_file(&db, kind, file, &options).await {
+            Ok(report) => {
+                imported += 1;
+                println!("{report} ({:.1} s)", started.elapsed().as_secs_f64());
+            }
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
     }
+    // The statistics follow the data at once, including when a later file was rejected.
+    if imported > 0 {
+        let refreshed = db.refresh_summaries(&RefreshOptions::from(&config)).await?;
+        println!(
+            "summary tables refreshed in {:.1} s",
+            refreshed.duration.as_secs_f64()
+        );
+    }
+    match failure {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+async fn run_refresh(config: Config) -> anyhow::Result<()> {
+    let db = open_db(&config).await?;
+    migrate::run(&db).await?;
+    let report = db.refresh_summaries(&RefreshOptions::from(&config)).await?;
+    let width = report
+        .tables
+        .iter()
+        .map(|t| t.table.len())
+        .max()
+        .unwrap_or(0);
+    for t in &report.tables {
+        println!(
+            "{:width$}  {:>10} rows  {:>8.3} s",
+            t.table,
+            t.rows,
+            t.duration.as_secs_f64()
+        );
+    }
+    println!(
+        "{:width$}  {:>15}  {:>8.3} s",
+        "refreshed in one transaction",
+        "",
+        report.duration.as_secs_f64()
+    );
     Ok(())
 }
 

@@ -47,6 +47,7 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .attach(cors)
         .mount("/", api::health::routes())
         .mount("/", api::observe::routes())
+        .mount("/", api::downloads::routes())
         .mount("/api/v1", api::routes())
         .mount("/", api::web::routes())
         .register("/", api::catchers())

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::db::DbError;
 use crate::domain::casing::snake_to_camel;
+use crate::domain::filters::FilterError;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ErrorItem {
@@ -102,6 +103,12 @@ impl From<DbError> for ApiError {
         // The cause goes to the server log, never to the client.
         eprintln!("tbseq: database error: {e}");
         ApiError::internal()
+    }
+}
+
+impl From<FilterError> for ApiError {
+    fn from(e: FilterError) -> ApiError {
+        ApiError::invalid(&e.attr, e.code, e.detail)
     }
 }
 

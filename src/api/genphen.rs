@@ -9,9 +9,24 @@ use super::query::Query;
 use crate::app::App;
 use crate::db::repo::CatalogueStore;
 use crate::domain::catalogue::{Country, Drug};
+use crate::domain::filters::{integer, model_id, FilterError};
+use crate::domain::variants::GeneDrugAssociation;
 
 pub fn routes() -> Vec<Route> {
-    routes![drugs, drug, countries, country]
+    routes![drugs, drug, countries, country, gene_drug_associations]
+}
+
+/// A drug filter (`drug`, `drugId`): the id of an existing drug, else the original's 400
+/// "Select a valid choice"; `None` when absent or empty.
+pub(crate) async fn existing_drug(app: &App, query: &Query, key: &str) -> ApiResult<Option<i64>> {
+    let Some(value) = query.value(key) else {
+        return Ok(None);
+    };
+    let id = model_id(key, value)?;
+    match app.db.drug(id, None).await? {
+        Some(_) => Ok(Some(id)),
+        None => Err(FilterError::invalid_model_choice(key).into()),
+    }
 }
 
 #[get("/genphen/drugs")]
@@ -47,4 +62,18 @@ async fn country(app: &State<App>, code: &str) -> ApiResult<Json<Country>> {
         .await?
         .map(Json)
         .ok_or_else(ApiError::not_found)
+}
+
+/// Filters: `drugId` (an existing drug), `tier` (an integer). Ordered by tier, then gene.
+#[get("/genphen/gene-drug-resistance-associations")]
+async fn gene_drug_associations(
+    app: &State<App>,
+    query: Query,
+) -> ApiResult<Json<Vec<GeneDrugAssociation>>> {
+    let drug = existing_drug(app, &query, "drug_id").await?;
+    let tier = query
+        .value("tier")
+        .map(|v| integer("tier", v))
+        .transpose()?;
+    Ok(Json(app.db.gene_drug_associations(drug, tier).await?))
 }

@@ -3,6 +3,7 @@
 //! Handlers stay thin: they parse, call a repository or a domain function, and serialise.
 
 pub mod cached;
+pub mod downloads;
 pub mod error;
 pub mod fairings;
 pub mod genphen;
@@ -11,6 +12,7 @@ pub mod observe;
 pub mod overview;
 pub mod pages;
 pub mod query;
+pub mod submission;
 pub mod web;
 
 use rocket::http::{Header, Method, Status};
@@ -23,6 +25,7 @@ use error::ApiError;
 pub fn routes() -> Vec<Route> {
     let mut all = genphen::routes();
     all.extend(overview::routes());
+    all.extend(submission::routes());
     all
 }
 

@@ -1,19 +1,28 @@
-//! `/api/v1/overview/…`: genes, gene search and its history. Public.
+//! `/api/v1/overview/…`: genes, gene search and its history, resistance statistics, the
+//! variant table and its export, gene–drug associations. Public.
 
 use std::collections::BTreeMap;
 
+use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket::{get, routes, Route, State};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::downloads::Attachment;
 use super::error::{ApiError, ApiResult};
-use super::pages::{envelope, page_request, resolve, BaseUrl};
+use super::genphen::existing_drug;
+use super::pages::{envelope, page_request, pluggable, resolve, BaseUrl, Listing};
 use super::query::Query;
 use crate::app::App;
-use crate::db::repo::{GeneStore, HistoryOrder};
+use crate::db::repo::{GeneStore, HistoryOrder, ResistanceQuery, StatsStore};
 use crate::domain::catalogue::{search_terms, Gene, GeneSearch};
+use crate::domain::csv::push_record;
 use crate::domain::pagination::Paginated;
+use crate::domain::stats::{
+    CountryResistance, DrugResistance, GlobalSamples, ResistanceType, YearWindow,
+};
+use crate::domain::variants::{GeneAssociation, VariantFilter, VariantInfo, VARIANT_CSV_HEADER};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -21,7 +30,14 @@ pub fn routes() -> Vec<Route> {
         gene,
         genome_context,
         search_history,
-        search_history_recently
+        search_history_recently,
+        global_drugs,
+        global_drugs_map,
+        global_samples,
+        gene_associations,
+        gene_association,
+        drug_gene_infos,
+        drug_gene_infos_export,
     ]
 }
 
@@ -122,4 +138,124 @@ async fn search_history_recently(app: &State<App>) -> ApiResult<Json<Vec<GeneSea
             .gene_search_history(HistoryOrder::MostRecent, HISTORY_LENGTH)
             .await?,
     ))
+}
+
+/// The filters of both resistance-statistics endpoints: `drug` (an existing drug id),
+/// `resistanceType` (`Pheno` or `Geno`), repeated `countryId`/`countryID`, `yearGte`/`yearLte`.
+async fn resistance_query(app: &App, query: &Query) -> ApiResult<ResistanceQuery> {
+    Ok(ResistanceQuery {
+        drug: existing_drug(app, query, "drug").await?,
+        resistance_type: query
+            .value("resistance_type")
+            .map(ResistanceType::parse)
+            .transpose()?,
+        countries: query
+            .all("country_id")
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect(),
+        years: YearWindow::parse(query.value("year_gte"), query.value("year_lte"))?,
+    })
+}
+
+#[get("/overview/global-drugs")]
+async fn global_drugs(app: &State<App>, query: Query) -> ApiResult<Json<Vec<DrugResistance>>> {
+    let filter = resistance_query(app, &query).await?;
+    let rows = app.db.resistance_by_drug(&filter).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(drug, counts)| DrugResistance {
+                drug,
+                numbers: counts.into(),
+            })
+            .collect(),
+    ))
+}
+
+#[get("/overview/global-drugs/map")]
+async fn global_drugs_map(
+    app: &State<App>,
+    query: Query,
+) -> ApiResult<Json<Vec<CountryResistance>>> {
+    let filter = resistance_query(app, &query).await?;
+    let rows = app.db.resistance_by_country(&filter).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(country_id, counts)| CountryResistance {
+                country_id,
+                numbers: counts.into(),
+            })
+            .collect(),
+    ))
+}
+
+/// Zeros before the first summary refresh (the original answered 500).
+#[get("/overview/global-samples")]
+async fn global_samples(app: &State<App>) -> ApiResult<Json<GlobalSamples>> {
+    let stats = app.db.global_resistance().await?.unwrap_or_default();
+    Ok(Json(stats.into()))
+}
+
+#[get("/overview/gene-associations")]
+async fn gene_associations(
+    app: &State<App>,
+    query: Query,
+) -> ApiResult<Json<Vec<GeneAssociation>>> {
+    let drug = existing_drug(app, &query, "drug").await?;
+    Ok(Json(app.db.gene_associations(drug, None).await?))
+}
+
+/// By gene cross-reference id; 404 when the gene has no association.
+#[get("/overview/gene-associations/<id>")]
+async fn gene_association(app: &State<App>, id: &str) -> ApiResult<Json<GeneAssociation>> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    app.db
+        .gene_associations(None, Some(id))
+        .await?
+        .into_iter()
+        .next()
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}
+
+#[get("/overview/drug-gene-infos")]
+async fn drug_gene_infos(
+    app: &State<App>,
+    query: Query,
+    base: BaseUrl,
+) -> ApiResult<Json<Listing<VariantInfo>>> {
+    let filter = VariantFilter::parse(|k| query.value(k))?;
+    let filter = &filter;
+    let listing = pluggable(
+        &query,
+        &base,
+        "/api/v1/overview/drug-gene-infos/",
+        || app.db.count_variant_stats(filter),
+        |page| app.db.variant_stats(filter, page),
+    )
+    .await?;
+    Ok(Json(listing))
+}
+
+/// The rows of `drug-gene-infos` for the same filters and order, as a comma-separated file
+/// whose header is the JSON keys (never paginated).
+#[get("/overview/drug-gene-infos/export")]
+async fn drug_gene_infos_export(
+    app: &State<App>,
+    query: Query,
+) -> ApiResult<Attachment<(ContentType, String)>> {
+    let filter = VariantFilter::parse(|k| query.value(k))?;
+    let rows = app.db.variant_stats(&filter, None).await?;
+    let mut out = String::new();
+    push_record(&mut out, &VARIANT_CSV_HEADER, ',');
+    for row in rows {
+        push_record(&mut out, &row.csv_fields(), ',');
+    }
+    Ok(Attachment {
+        filename: "drug-gene-infos.csv",
+        inner: (
+            ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+            out,
+        ),
+    })
 }

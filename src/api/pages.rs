@@ -1,6 +1,7 @@
 //! Absolute links and pagination for list endpoints.
 
 use std::convert::Infallible;
+use std::future::Future;
 
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
@@ -9,6 +10,7 @@ use serde::Serialize;
 use super::error::ApiError;
 use super::query::Query;
 use crate::app::App;
+use crate::db::DbError;
 use crate::domain::pagination::{InvalidPage, Page, PageRequest, Paginated, INVALID_PAGE};
 
 /// The absolute base URL of this server as the client sees it: `public_url` when configured,
@@ -70,4 +72,38 @@ pub fn envelope<T: Serialize>(
         previous,
         results,
     }
+}
+
+/// A list that is paginated only when asked (`paginated` present and non-empty), as the
+/// original's pluggable pagination: a bare array otherwise.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Listing<T: Serialize> {
+    All(Vec<T>),
+    Page(Paginated<T>),
+}
+
+/// Serves a pluggable list: `count` is only asked for when paginating; `rows` gets the
+/// (offset, limit) of the page, or `None` for every row.
+pub async fn pluggable<T, C, R, CF, RF>(
+    query: &Query,
+    base: &BaseUrl,
+    path: &str,
+    count: C,
+    rows: R,
+) -> Result<Listing<T>, ApiError>
+where
+    T: Serialize,
+    C: FnOnce() -> CF,
+    CF: Future<Output = Result<u64, DbError>>,
+    R: FnOnce(Option<(u64, u64)>) -> RF,
+    RF: Future<Output = Result<Vec<T>, DbError>>,
+{
+    if query.value("paginated").is_none() {
+        return Ok(Listing::All(rows(None).await?));
+    }
+    let request = page_request(query)?;
+    let page = resolve(request, count().await?)?;
+    let results = rows(Some((page.offset(), page.size))).await?;
+    Ok(Listing::Page(envelope(page, base, path, query, results)))
 }

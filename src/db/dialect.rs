@@ -36,6 +36,16 @@ impl Dialect {
         }
     }
 
+    /// Taken first in a summary refresh, so that two refreshes run one after the other.
+    /// SQLite's `BEGIN IMMEDIATE` already does that; on PostgreSQL two interleaved
+    /// `DELETE` + `INSERT` rebuilds would both insert. The lock does not block readers.
+    pub fn serialize_refresh(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("LOCK TABLE summary_refresh IN SHARE ROW EXCLUSIVE MODE"),
+        }
+    }
+
     /// Whether a table exists; one parameter, the table name.
     pub fn table_exists(self) -> &'static str {
         match self {

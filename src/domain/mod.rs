@@ -4,6 +4,11 @@
 pub mod casing;
 pub mod catalogue;
 pub mod collate;
+pub mod csv;
 pub mod fastq;
+pub mod filters;
+pub mod genotype;
 pub mod pagination;
 pub mod signed;
+pub mod stats;
+pub mod variants;

@@ -2,9 +2,11 @@
 
 use std::future::Future;
 
+use super::Conditions;
 use crate::db::{Db, DbError, Row};
 use crate::domain::catalogue::{Country, Drug};
 use crate::domain::collate::sort_by_name;
+use crate::domain::variants::GeneDrugAssociation;
 use crate::params;
 
 pub trait CatalogueStore {
@@ -19,6 +21,13 @@ pub trait CatalogueStore {
         id: i64,
         associated: Option<bool>,
     ) -> impl Future<Output = Result<Option<Drug>, DbError>> + Send;
+    /// Gene–drug resistance associations ordered by tier, then gene (then id), with the
+    /// gene's name and locus tag; optionally only one drug's or one tier's.
+    fn gene_drug_associations(
+        &self,
+        drug: Option<i64>,
+        tier: Option<i64>,
+    ) -> impl Future<Output = Result<Vec<GeneDrugAssociation>, DbError>> + Send;
     /// Countries ordered by their usual name.
     fn countries(&self) -> impl Future<Output = Result<Vec<Country>, DbError>> + Send;
     fn country(
@@ -88,6 +97,40 @@ impl CatalogueStore for Db {
             .as_ref()
             .map(drug)
             .transpose()
+    }
+
+    async fn gene_drug_associations(
+        &self,
+        drug: Option<i64>,
+        tier: Option<i64>,
+    ) -> Result<Vec<GeneDrugAssociation>, DbError> {
+        let mut c = Conditions::default();
+        for (column, value) in [("a.drug_id", drug), ("a.tier", tier)] {
+            if let Some(value) = value {
+                let p = c.bind(value);
+                c.push(format!("{column} = {p}"));
+            }
+        }
+        let sql = format!(
+            "SELECT a.drug_id, a.gene_db_crossref_id, g.locus_tag, g.gene_name, a.tier \
+             FROM genphen_genedrugresistanceassociation a \
+             LEFT JOIN overview_gene g ON g.gene_db_crossref_id = a.gene_db_crossref_id{} \
+             ORDER BY a.tier, a.gene_db_crossref_id, a.id",
+            c.sql()
+        );
+        self.query(&sql, c.into_args())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(GeneDrugAssociation {
+                    drug_id: r.get(0)?,
+                    gene_db_crossref_id: r.get(1)?,
+                    locus_tag: r.get(2)?,
+                    gene_name: r.get(3)?,
+                    tier: r.get(4)?,
+                })
+            })
+            .collect()
     }
 
     async fn countries(&self) -> Result<Vec<Country>, DbError> {

@@ -4,8 +4,10 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
+use super::Conditions;
 use crate::db::{Db, DbError, Row, Value};
 use crate::domain::catalogue::{Gene, GeneSearch};
+use crate::domain::filters::contains_pattern;
 use crate::params;
 
 /// How to order the search history.
@@ -74,53 +76,48 @@ fn gene(row: &Row) -> Result<Gene, DbError> {
     })
 }
 
-/// `WHERE` clause for the search terms: every term is a case-insensitive substring of the
-/// gene name, the locus tag or the NCBI id. Parameters start at `$first`.
-fn search_filter(terms: &[String], first: usize) -> (String, Vec<Value>) {
-    let mut sql = String::from(" WHERE 1 = 1");
-    let mut args = Vec::new();
-    for (i, term) in terms.iter().enumerate() {
-        let n = first + i;
-        sql.push_str(&format!(
-            " AND (lower(gene_name) LIKE ${n} ESCAPE '\\' OR lower(locus_tag) LIKE ${n} ESCAPE '\\' \
-             OR lower(ncbi_id) LIKE ${n} ESCAPE '\\')"
+/// Conditions for the search terms: every term is a case-insensitive substring of the gene
+/// name, the locus tag or the NCBI id. Parameters follow `args`.
+fn search_filter(terms: &[String], args: Vec<Value>) -> Conditions {
+    let mut c = Conditions::after(args);
+    for term in terms {
+        let p = c.bind(contains_pattern(term));
+        c.push(format!(
+            "(lower(gene_name) LIKE {p} ESCAPE '\\' OR lower(locus_tag) LIKE {p} ESCAPE '\\' \
+             OR lower(ncbi_id) LIKE {p} ESCAPE '\\')"
         ));
-        let escaped = term
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        args.push(Value::Text(format!("%{escaped}%")));
     }
-    (sql, args)
+    c
 }
 
 impl GeneStore for Db {
     async fn count_genes(&self, terms: &[String]) -> Result<(u64, Option<i64>), DbError> {
-        let (filter, args) = search_filter(terms, 1);
-        let sql = format!("SELECT COUNT(*), MIN(gene_db_crossref_id) FROM overview_gene{filter}");
-        let row = self.query_one(&sql, args).await?;
+        let c = search_filter(terms, Vec::new());
+        let sql = format!(
+            "SELECT COUNT(*), MIN(gene_db_crossref_id) FROM overview_gene{}",
+            c.sql()
+        );
+        let row = self.query_one(&sql, c.into_args()).await?;
         Ok((row.get::<i64>(0)? as u64, row.get(1)?))
     }
 
     async fn genes(&self, terms: &[String], offset: u64, limit: u64) -> Result<Vec<Gene>, DbError> {
-        let (filter, mut args) = search_filter(terms, 1);
-        let n = args.len();
-        let sql = format!(
-            "{GENE_COLUMNS}{filter} ORDER BY gene_db_crossref_id LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        );
-        args.push(Value::Int(limit as i64));
-        args.push(Value::Int(offset as i64));
-        self.query(&sql, args).await?.iter().map(gene).collect()
+        let mut c = search_filter(terms, Vec::new());
+        let where_clause = c.sql();
+        let page = c.page(Some((offset, limit)));
+        let sql = format!("{GENE_COLUMNS}{where_clause} ORDER BY gene_db_crossref_id{page}");
+        self.query(&sql, c.into_args())
+            .await?
+            .iter()
+            .map(gene)
+            .collect()
     }
 
     async fn gene(&self, id: i64, terms: &[String]) -> Result<Option<Gene>, DbError> {
-        let (filter, mut args) = search_filter(terms, 2);
-        let sql = format!("{GENE_COLUMNS}{filter} AND gene_db_crossref_id = $1");
-        args.insert(0, Value::Int(id));
-        self.query_opt(&sql, args)
+        let mut c = search_filter(terms, vec![Value::Int(id)]);
+        c.push("gene_db_crossref_id = $1");
+        let sql = format!("{GENE_COLUMNS}{}", c.sql());
+        self.query_opt(&sql, c.into_args())
             .await?
             .as_ref()
             .map(gene)

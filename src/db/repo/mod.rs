@@ -3,9 +3,105 @@
 
 mod catalogue;
 mod genes;
+mod genotype_resistance;
 pub mod import;
+mod stats;
+mod summary;
 mod system;
 
 pub use catalogue::CatalogueStore;
 pub use genes::{GeneStore, HistoryOrder};
+pub use genotype_resistance::GenotypeResistanceStore;
+pub use stats::{ResistanceQuery, StatsStore};
+pub use summary::{RefreshOptions, RefreshReport, SummaryStore, TableRefresh, SUMMARY_TABLES};
 pub use system::{SchemaColumn, SystemStore};
+
+use crate::db::Value;
+use crate::domain::filters::contains_pattern;
+
+/// A `WHERE` clause assembled from conditions, with numbered parameters (`$1`, `$2`, …) so
+/// that no value is ever written into the SQL text.
+#[derive(Default)]
+pub(crate) struct Conditions {
+    clauses: Vec<String>,
+    args: Vec<Value>,
+}
+
+impl Conditions {
+    /// Conditions whose parameters follow `args` (already bound by the statement).
+    pub fn after(args: Vec<Value>) -> Conditions {
+        Conditions {
+            clauses: Vec::new(),
+            args,
+        }
+    }
+
+    /// Binds a value and returns its placeholder.
+    pub fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.args.push(value.into());
+        format!("${}", self.args.len())
+    }
+
+    pub fn push(&mut self, clause: impl Into<String>) {
+        self.clauses.push(clause.into());
+    }
+
+    /// `column` contains `term`, ignoring case; `%` and `_` are plain characters.
+    pub fn contains(&mut self, column: &str, term: &str) {
+        let p = self.bind(contains_pattern(term));
+        self.push(format!("lower({column}) LIKE {p} ESCAPE '\\'"));
+    }
+
+    /// `column IN (…)`; nothing when the list is empty.
+    pub fn one_of<T: Clone + Into<Value>>(&mut self, column: &str, values: &[T]) {
+        if values.is_empty() {
+            return;
+        }
+        let placeholders: Vec<String> = values.iter().map(|v| self.bind(v.clone())).collect();
+        self.push(format!("{column} IN ({})", placeholders.join(", ")));
+    }
+
+    /// ` LIMIT … OFFSET …` for a page given as (offset, limit); nothing for every row.
+    pub fn page(&mut self, page: Option<(u64, u64)>) -> String {
+        match page {
+            Some((offset, limit)) => {
+                let (l, o) = (self.bind(limit as i64), self.bind(offset as i64));
+                format!(" LIMIT {l} OFFSET {o}")
+            }
+            None => String::new(),
+        }
+    }
+
+    /// ` WHERE a AND b`, or nothing.
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    pub fn into_args(self) -> Vec<Value> {
+        self.args
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Conditions;
+    use crate::db::Value;
+
+    #[test]
+    fn conditions_number_their_parameters() {
+        let mut c = Conditions::after(vec![Value::Int(1)]);
+        c.contains("name", "a_b");
+        c.one_of("id", &[5i64, 6]);
+        c.one_of::<i64>("other", &[]);
+        assert_eq!(
+            c.sql(),
+            " WHERE lower(name) LIKE $2 ESCAPE '\\' AND id IN ($3, $4)"
+        );
+        assert_eq!(c.into_args()[1], Value::Text("%a\\_b%".into()));
+        assert_eq!(Conditions::default().sql(), "");
+    }
+}
