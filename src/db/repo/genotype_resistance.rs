@@ -58,9 +58,10 @@ fn conditions(filter: &GenotypeResistanceFilter, version: Option<i64>) -> Condit
     c.push("s.origin = 'NCBI'");
     if let Some(name) = &filter.sample_aliases_name {
         let p = c.bind(contains_pattern(name));
+        // Uncorrelated, so that the aliases are searched once, not once per row.
         c.push(format!(
-            "EXISTS (SELECT 1 FROM submission_samplealias a WHERE a.sample_id = gr.sample_id \
-             AND lower(a.name) LIKE {p} ESCAPE '\\')"
+            "gr.sample_id IN (SELECT a.sample_id FROM submission_samplealias a \
+             WHERE a.sample_id IS NOT NULL AND lower(a.name) LIKE {p} ESCAPE '\\')"
         ));
     }
     c.one_of("gr.drug_id", &filter.drugs);
