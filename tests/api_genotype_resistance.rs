@@ -90,6 +90,11 @@ both_backends! {
         assert_eq!(names(format!("sample={}&version=x", p.s1)).await.len(), 3);
         // `order`, which the frontend may send, changes nothing (the original has no ordering).
         assert_eq!(names("order=-drugName".into()).await.len(), 3);
+        // Samples an administrator imported are public too; users' own samples are not.
+        let imported = fx.sample_from("Admin", None, None).await;
+        fx.alias(Some(imported), "lab-7", None, false).await;
+        fx.prediction(imported, p.inh, 2, "R", "katG_p.Ser315Thr").await;
+        assert_eq!(names(String::new()).await, vec!["SAMN0001", "SAMN0001", "sample-two", "lab-7"]);
     }
 
     async fn predictions_paginate_only_when_asked(app) {

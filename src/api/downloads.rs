@@ -40,7 +40,7 @@ const CHUNK: u64 = 5000;
 
 /// Tab-separated, columns `BioSample Accession, Drug, Genotypic Resistance, Variant`, as the
 /// original's statistics pipeline wrote it: the latest prediction version of every public
-/// sample, by row id. Streamed in chunks so that memory stays flat however large the table.
+/// sample (see `GenotypeResistanceStore`), by row id. Streamed in chunks so that memory stays flat however large the table.
 #[get("/static/media/GenotypeResistance.csv")]
 async fn genotype_resistance_csv(
     app: &State<App>,

@@ -1,6 +1,7 @@
 //! Predicted (genotypic) resistance of public samples: the biosample search table and the
-//! `GenotypeResistance.csv` download. Public samples are those whose `origin` is `NCBI`, as
-//! in the original.
+//! `GenotypeResistance.csv` download. Public samples are those from public archives (`origin`
+//! `NCBI`, the original's only kind) and those loaded by an administrator (`Admin`, which is
+//! what `tbseq import` writes); samples users submit in packages (`TbKb`) are not shown.
 
 use std::future::Future;
 
@@ -40,6 +41,9 @@ pub trait GenotypeResistanceStore {
     ) -> impl Future<Output = Result<Vec<(i64, GenotypeResistance)>, DbError>> + Send;
 }
 
+/// Samples whose predictions are public.
+const PUBLIC: &str = "s.origin IN ('NCBI', 'Admin')";
+
 const FROM: &str = " FROM submission_genotyperesistance gr \
      JOIN submission_sample s ON s.id = gr.sample_id \
      JOIN genphen_drug d ON d.drug_id = gr.drug_id";
@@ -55,12 +59,13 @@ const COLUMNS: &str = "SELECT gr.id, d.drug_name, gr.variant, gr.resistance_flag
 
 fn conditions(filter: &GenotypeResistanceFilter, version: Option<i64>) -> Conditions {
     let mut c = Conditions::default();
-    c.push("s.origin = 'NCBI'");
+    c.push(PUBLIC);
     if let Some(name) = &filter.sample_aliases_name {
         let p = c.bind(contains_pattern(name));
+        // Uncorrelated, so that the aliases are searched once, not once per row.
         c.push(format!(
-            "EXISTS (SELECT 1 FROM submission_samplealias a WHERE a.sample_id = gr.sample_id \
-             AND lower(a.name) LIKE {p} ESCAPE '\\')"
+            "gr.sample_id IN (SELECT a.sample_id FROM submission_samplealias a \
+             WHERE a.sample_id IS NOT NULL AND lower(a.name) LIKE {p} ESCAPE '\\')"
         ));
     }
     c.one_of("gr.drug_id", &filter.drugs);
@@ -159,7 +164,7 @@ impl GenotypeResistanceStore for Db {
         let sql = format!(
             "{COLUMNS}, {ALIAS_NAME} FROM submission_genotyperesistance gr \
              CROSS JOIN submission_sample s CROSS JOIN genphen_drug d \
-             WHERE s.id = gr.sample_id AND d.drug_id = gr.drug_id AND s.origin = 'NCBI' \
+             WHERE s.id = gr.sample_id AND d.drug_id = gr.drug_id AND {PUBLIC} \
              AND gr.version + 0 = $1 AND gr.id > $2 ORDER BY gr.id LIMIT $3"
         );
         self.query(&sql, params![version, after, limit as i64])
