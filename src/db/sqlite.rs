@@ -14,9 +14,10 @@ use super::{sqlite_placeholders, DbError, Row, Value};
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 type Pooled = r2d2::PooledConnection<SqliteConnectionManager>;
 
-/// Pragmas every connection needs; `foreign_keys` in particular is per connection.
+/// Pragmas every connection needs; `foreign_keys` in particular is per connection. A summary
+/// refresh holds the write lock for seconds at full catalogue scale, so writers wait up to 30 s.
 const CONNECTION_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
-     PRAGMA busy_timeout = 5000;
+     PRAGMA busy_timeout = 30000;
      PRAGMA synchronous = NORMAL;
      PRAGMA temp_store = MEMORY;";
 
