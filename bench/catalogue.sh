@@ -42,7 +42,7 @@ run_backend() {
         echo "refresh: $(python3 -c "print(f'{$t3-$t2:.1f}')") s"
     fi
     if [ "$kind" = sqlite ]; then
-        echo "database size: $(du -sh "$dir/data" | cut -f1) (SQLite file and WAL)"
+        echo "database size: $(du -ch "${url#sqlite://}"* | tail -n 1 | cut -f1) (SQLite file and WAL)"
     else
         echo "database size: $(psql "$url" -Atc 'SELECT pg_size_pretty(pg_database_size(current_database()))')"
     fi

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::cache::ResponseCache;
+use crate::cache::{ResponseCache, Snapshot};
 use crate::config::Config;
 use crate::db::{migrate, seed, Db};
+use crate::domain::catalogue::Gene;
 use crate::metrics::Metrics;
 use crate::storage::FileStore;
 
@@ -22,6 +23,8 @@ pub struct App {
     /// 64 hex characters; never logged.
     pub secret_key: Arc<str>,
     pub cache: Arc<ResponseCache>,
+    /// The reference genome's genes, searched in memory (a few thousand rows).
+    pub genes: Arc<Snapshot<Vec<Gene>>>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -56,6 +59,7 @@ impl App {
                 store,
                 secret_key,
                 cache: Arc::default(),
+                genes: Arc::default(),
                 metrics: Arc::default(),
             },
             OpenReport {

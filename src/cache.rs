@@ -47,6 +47,33 @@ impl ResponseCache {
     }
 }
 
+/// One shared value (the gene list, say) with the same validity rule as the response cache.
+pub struct Snapshot<T> {
+    slot: RwLock<Option<(u64, Instant, Arc<T>)>>,
+}
+
+impl<T> Default for Snapshot<T> {
+    fn default() -> Self {
+        Snapshot {
+            slot: RwLock::new(None),
+        }
+    }
+}
+
+impl<T> Snapshot<T> {
+    pub fn get(&self, generation: u64) -> Option<Arc<T>> {
+        let slot = self.slot.read().unwrap_or_else(|e| e.into_inner());
+        slot.as_ref()
+            .filter(|(g, filled, _)| *g == generation && filled.elapsed() < MAX_AGE)
+            .map(|(_, _, value)| value.clone())
+    }
+
+    pub fn put(&self, generation: u64, value: Arc<T>) {
+        let mut slot = self.slot.write().unwrap_or_else(|e| e.into_inner());
+        *slot = Some((generation, Instant::now(), value));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

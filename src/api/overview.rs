@@ -2,6 +2,7 @@
 //! variant table and its export, gene–drug associations. Public.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rocket::http::ContentType;
 use rocket::serde::json::Json;
@@ -16,7 +17,7 @@ use super::pages::{envelope, page_request, pluggable, resolve, BaseUrl, Listing}
 use super::query::Query;
 use crate::app::App;
 use crate::db::repo::{GeneStore, HistoryOrder, ResistanceQuery, StatsStore};
-use crate::domain::catalogue::{search_terms, Gene, GeneSearch};
+use crate::domain::catalogue::{gene_matches, search_terms, Gene, GeneSearch};
 use crate::domain::csv::push_record;
 use crate::domain::pagination::Paginated;
 use crate::domain::stats::{
@@ -44,24 +45,44 @@ pub fn routes() -> Vec<Route> {
 /// How many history rows the two history lists show.
 const HISTORY_LENGTH: u64 = 10;
 
-/// The search terms of the query; when they match exactly one gene, that gene's search
-/// counter goes up (the original does this before paginating, and on detail too).
-async fn searched(app: &App, query: &Query) -> ApiResult<(Vec<String>, u64)> {
+/// The gene list, from memory while no write has happened since it was read.
+async fn gene_list(app: &App) -> ApiResult<Arc<Vec<Gene>>> {
+    let generation = app.db.write_generation();
+    if let Some(genes) = app.genes.get(generation) {
+        return Ok(genes);
+    }
+    let genes = Arc::new(app.db.all_genes().await?);
+    app.genes.put(generation, genes.clone());
+    Ok(genes)
+}
+
+/// The genes matching the query's search terms; when exactly one matches, its search counter
+/// goes up (the original does this before paginating, and on detail too).
+async fn searched(app: &App, query: &Query) -> ApiResult<Vec<Gene>> {
     let terms = search_terms(query.get("search").unwrap_or(""));
-    let (count, first) = app.db.count_genes(&terms).await?;
-    if let (1, Some(id)) = (count, first) {
+    let genes = gene_list(app).await?;
+    let hits: Vec<Gene> = genes
+        .iter()
+        .filter(|g| gene_matches(g, &terms))
+        .cloned()
+        .collect();
+    if let [only] = hits.as_slice() {
         app.db
-            .record_gene_search(id, OffsetDateTime::now_utc())
+            .record_gene_search(only.gene_db_crossref_id, OffsetDateTime::now_utc())
             .await?;
     }
-    Ok((terms, count))
+    Ok(hits)
 }
 
 #[get("/overview/genes")]
 async fn genes(app: &State<App>, query: Query, base: BaseUrl) -> ApiResult<Json<Paginated<Gene>>> {
-    let (terms, count) = searched(app, &query).await?;
-    let page = resolve(page_request(&query)?, count)?;
-    let results = app.db.genes(&terms, page.offset(), page.size).await?;
+    let hits = searched(app, &query).await?;
+    let page = resolve(page_request(&query)?, hits.len() as u64)?;
+    let results: Vec<Gene> = hits
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.size as usize)
+        .collect();
     Ok(Json(envelope(
         page,
         &base,
@@ -82,11 +103,10 @@ struct GeneDetail {
 #[get("/overview/genes/<id>")]
 async fn gene(app: &State<App>, id: &str, query: Query) -> ApiResult<Json<GeneDetail>> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
-    let (terms, _) = searched(app, &query).await?;
-    let gene = app
-        .db
-        .gene(id, &terms)
+    let gene = searched(app, &query)
         .await?
+        .into_iter()
+        .find(|g| g.gene_db_crossref_id == id)
         .ok_or_else(ApiError::not_found)?;
     let drugs = app.db.gene_drug_names(id).await?;
     let key = gene.gene_name.clone().unwrap_or_else(|| "null".into());

@@ -78,6 +78,19 @@ pub fn search_terms(search: &str) -> Vec<String> {
     terms
 }
 
+/// Whether a gene matches every search term: each term is a case-insensitive substring of
+/// the gene name, the locus tag or the NCBI id.
+pub fn gene_matches(gene: &Gene, terms: &[String]) -> bool {
+    let fields = [&gene.gene_name, &gene.locus_tag, &gene.ncbi_id];
+    terms.iter().all(|term| {
+        let term = term.to_lowercase();
+        fields.iter().any(|f| {
+            f.as_deref()
+                .is_some_and(|v| v.to_lowercase().contains(&term))
+        })
+    })
+}
+
 /// The search history's date format: `YYYY-MM-DD HH:MM:SS` in UTC.
 pub fn history_date(at: time::OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);

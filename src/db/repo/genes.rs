@@ -4,10 +4,8 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
-use super::Conditions;
-use crate::db::{Db, DbError, Row, Value};
+use crate::db::{Db, DbError, Row};
 use crate::domain::catalogue::{Gene, GeneSearch};
-use crate::domain::filters::contains_pattern;
 use crate::params;
 
 /// How to order the search history.
@@ -18,23 +16,9 @@ pub enum HistoryOrder {
 }
 
 pub trait GeneStore {
-    /// How many genes match every term, and the id of the first one.
-    fn count_genes(
-        &self,
-        terms: &[String],
-    ) -> impl Future<Output = Result<(u64, Option<i64>), DbError>> + Send;
-    /// Matching genes ordered by cross-reference id.
-    fn genes(
-        &self,
-        terms: &[String],
-        offset: u64,
-        limit: u64,
-    ) -> impl Future<Output = Result<Vec<Gene>, DbError>> + Send;
-    fn gene(
-        &self,
-        id: i64,
-        terms: &[String],
-    ) -> impl Future<Output = Result<Option<Gene>, DbError>> + Send;
+    /// Every gene of the reference, ordered by cross-reference id (searched in memory by the
+    /// API: a few thousand rows).
+    fn all_genes(&self) -> impl Future<Output = Result<Vec<Gene>, DbError>> + Send;
     /// Distinct names of the drugs a gene is associated with, sorted.
     fn gene_drug_names(&self, id: i64)
         -> impl Future<Output = Result<Vec<String>, DbError>> + Send;
@@ -76,52 +60,14 @@ fn gene(row: &Row) -> Result<Gene, DbError> {
     })
 }
 
-/// Conditions for the search terms: every term is a case-insensitive substring of the gene
-/// name, the locus tag or the NCBI id. Parameters follow `args`.
-fn search_filter(terms: &[String], args: Vec<Value>) -> Conditions {
-    let mut c = Conditions::after(args);
-    for term in terms {
-        let p = c.bind(contains_pattern(term));
-        c.push(format!(
-            "(lower(gene_name) LIKE {p} ESCAPE '\\' OR lower(locus_tag) LIKE {p} ESCAPE '\\' \
-             OR lower(ncbi_id) LIKE {p} ESCAPE '\\')"
-        ));
-    }
-    c
-}
-
 impl GeneStore for Db {
-    async fn count_genes(&self, terms: &[String]) -> Result<(u64, Option<i64>), DbError> {
-        let c = search_filter(terms, Vec::new());
-        let sql = format!(
-            "SELECT COUNT(*), MIN(gene_db_crossref_id) FROM overview_gene{}",
-            c.sql()
-        );
-        let row = self.query_one(&sql, c.into_args()).await?;
-        Ok((row.get::<i64>(0)? as u64, row.get(1)?))
-    }
-
-    async fn genes(&self, terms: &[String], offset: u64, limit: u64) -> Result<Vec<Gene>, DbError> {
-        let mut c = search_filter(terms, Vec::new());
-        let where_clause = c.sql();
-        let page = c.page(Some((offset, limit)));
-        let sql = format!("{GENE_COLUMNS}{where_clause} ORDER BY gene_db_crossref_id{page}");
-        self.query(&sql, c.into_args())
+    async fn all_genes(&self) -> Result<Vec<Gene>, DbError> {
+        let sql = format!("{GENE_COLUMNS} ORDER BY gene_db_crossref_id");
+        self.query(&sql, params![])
             .await?
             .iter()
             .map(gene)
             .collect()
-    }
-
-    async fn gene(&self, id: i64, terms: &[String]) -> Result<Option<Gene>, DbError> {
-        let mut c = search_filter(terms, vec![Value::Int(id)]);
-        c.push("gene_db_crossref_id = $1");
-        let sql = format!("{GENE_COLUMNS}{}", c.sql());
-        self.query_opt(&sql, c.into_args())
-            .await?
-            .as_ref()
-            .map(gene)
-            .transpose()
     }
 
     async fn gene_drug_names(&self, id: i64) -> Result<Vec<String>, DbError> {

@@ -28,14 +28,6 @@ pub(crate) struct Conditions {
 }
 
 impl Conditions {
-    /// Conditions whose parameters follow `args` (already bound by the statement).
-    pub fn after(args: Vec<Value>) -> Conditions {
-        Conditions {
-            clauses: Vec::new(),
-            args,
-        }
-    }
-
     /// Binds a value and returns its placeholder.
     pub fn bind(&mut self, value: impl Into<Value>) -> String {
         self.args.push(value.into());
@@ -93,7 +85,8 @@ mod tests {
 
     #[test]
     fn conditions_number_their_parameters() {
-        let mut c = Conditions::after(vec![Value::Int(1)]);
+        let mut c = Conditions::default();
+        assert_eq!(c.bind(1i64), "$1");
         c.contains("name", "a_b");
         c.one_of("id", &[5i64, 6]);
         c.one_of::<i64>("other", &[]);
