@@ -10,6 +10,10 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 pub const MAX_AGE: Duration = Duration::from_secs(10);
+/// Entries kept at most; the oldest goes first.
+const MAX_ENTRIES: usize = 256;
+/// Bodies larger than this are not kept.
+const MAX_BODY: usize = 8 * 1024 * 1024;
 
 struct Entry {
     generation: u64,
@@ -33,9 +37,21 @@ impl ResponseCache {
     }
 
     /// Stores a body computed from data read at `generation` (read before loading, so that a
-    /// write during the load makes the entry stale at once). Keys must come from a bounded set.
+    /// write during the load makes the entry stale at once). At most [`MAX_ENTRIES`] are kept.
     pub fn put(&self, key: String, generation: u64, body: Arc<str>) {
+        if body.len() > MAX_BODY {
+            return;
+        }
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
+            let oldest = entries
+                .iter()
+                .min_by_key(|(_, e)| e.filled)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                entries.remove(&oldest);
+            }
+        }
         entries.insert(
             key,
             Entry {
@@ -85,5 +101,18 @@ mod tests {
         assert_eq!(cache.get("k", 1).as_deref(), Some("body"));
         assert_eq!(cache.get("k", 2), None);
         assert_eq!(cache.get("other", 1), None);
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        let cache = ResponseCache::default();
+        for i in 0..MAX_ENTRIES + 10 {
+            cache.put(format!("k{i}"), 1, "b".into());
+        }
+        assert_eq!(cache.entries.read().unwrap().len(), MAX_ENTRIES);
+        assert_eq!(cache.get("k0", 1), None, "the oldest entries went first");
+        assert!(cache.get(&format!("k{}", MAX_ENTRIES + 9), 1).is_some());
+        cache.put("big".into(), 1, "x".repeat(MAX_BODY + 1).into());
+        assert_eq!(cache.get("big", 1), None);
     }
 }

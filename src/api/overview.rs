@@ -10,10 +10,11 @@ use rocket::{get, routes, Route, State};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::cached::{cached, request_key, JsonText};
 use super::downloads::Attachment;
 use super::error::{ApiError, ApiResult};
 use super::genphen::existing_drug;
-use super::pages::{envelope, page_request, pluggable, resolve, BaseUrl, Listing};
+use super::pages::{envelope, page_request, pluggable, resolve, BaseUrl};
 use super::query::Query;
 use crate::app::App;
 use crate::db::repo::{GeneStore, HistoryOrder, ResistanceQuery, StatsStore};
@@ -23,7 +24,7 @@ use crate::domain::pagination::Paginated;
 use crate::domain::stats::{
     CountryResistance, DrugResistance, GlobalSamples, ResistanceType, YearWindow,
 };
-use crate::domain::variants::{GeneAssociation, VariantFilter, VariantInfo, VARIANT_CSV_HEADER};
+use crate::domain::variants::{GeneAssociation, VariantFilter, VARIANT_CSV_HEADER};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -239,22 +240,22 @@ async fn gene_association(app: &State<App>, id: &str) -> ApiResult<Json<GeneAsso
 }
 
 #[get("/overview/drug-gene-infos")]
-async fn drug_gene_infos(
-    app: &State<App>,
-    query: Query,
-    base: BaseUrl,
-) -> ApiResult<Json<Listing<VariantInfo>>> {
+async fn drug_gene_infos(app: &State<App>, query: Query, base: BaseUrl) -> ApiResult<JsonText> {
     let filter = VariantFilter::parse(|k| query.value(k))?;
     let filter = &filter;
-    let listing = pluggable(
-        &query,
-        &base,
-        "/api/v1/overview/drug-gene-infos/",
-        || app.db.count_variant_stats(filter),
-        |page| app.db.variant_stats(filter, page),
-    )
-    .await?;
-    Ok(Json(listing))
+    // The summary tables change only with a refresh (a write), so answers are cached.
+    let key = request_key("/overview/drug-gene-infos", &base.0, query.raw());
+    cached(app, key, || async {
+        pluggable(
+            &query,
+            &base,
+            "/api/v1/overview/drug-gene-infos/",
+            || app.db.count_variant_stats(filter),
+            |page| app.db.variant_stats(filter, page),
+        )
+        .await
+    })
+    .await
 }
 
 /// The rows of `drug-gene-infos` for the same filters and order, as a comma-separated file
