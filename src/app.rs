@@ -10,6 +10,7 @@ use anyhow::Context;
 use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::{migrate, seed, Db};
+use crate::identity::Identity;
 use crate::storage::FileStore;
 
 /// Shared state handed to the HTTP layer and the CLI.
@@ -21,6 +22,8 @@ pub struct App {
     /// 64 hex characters; never logged.
     pub secret_key: Arc<str>,
     pub cache: Arc<ResponseCache>,
+    /// Tokens, sessions, passwords and the identity provider.
+    pub identity: Arc<Identity>,
 }
 
 /// What `open` did, for the start-up message.
@@ -47,6 +50,7 @@ impl App {
         let migrations_applied = migrate::run(&db).await?;
         let seed = seed::run(&db).await?;
         let store = FileStore::open(&config)?;
+        let identity = Arc::new(Identity::new(&config, db.clone())?);
         Ok((
             App {
                 config: Arc::new(config),
@@ -54,6 +58,7 @@ impl App {
                 store,
                 secret_key,
                 cache: Arc::default(),
+                identity,
             },
             OpenReport {
                 migrations_applied,

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod identity;
 pub mod storage;
 
 use rocket::figment::Figment;
@@ -36,6 +37,7 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .attach(cors)
         .mount("/", api::health::routes())
         .mount("/api/v1", api::routes())
+        .mount("/", api::admin::routes())
         .register("/", api::catchers())
         .manage(app)
 }

@@ -4,4 +4,5 @@
 pub mod casing;
 pub mod catalogue;
 pub mod collate;
+pub mod identity;
 pub mod pagination;

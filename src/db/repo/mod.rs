@@ -3,8 +3,12 @@
 
 mod catalogue;
 mod genes;
+mod identity;
 mod system;
 
 pub use catalogue::CatalogueStore;
 pub use genes::{GeneStore, HistoryOrder};
+pub use identity::{
+    ApiTokenInfo, ApiTokenOwner, ExternalUser, IdentityStore, NewUser, OidcState, SessionRecord,
+};
 pub use system::{SchemaColumn, SystemStore};
