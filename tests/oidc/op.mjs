@@ -16,8 +16,9 @@
 // - test-only routes, on loopback only:
 //     POST /__test/rotate  a new RSA signing key goes first in the JWKS (the old one stays
 //                          published), answered with {"kid": <new kid>};
-//     POST /__test/sign    {"claims": {...}, "alg"?: "RS256", "key"?: "rsa"|"ec"|"foreign"|
-//                          "public-as-hmac", "kid"?: "..."} -> {"token": "..."}: signs any
+//     POST /__test/sign    {"claims": {...}, "alg"?: "RS256", "key"?: "rsa"|"ec"|"rs384"|
+//                          "rs512"|"foreign"|"public-as-hmac", "kid"?: "..."} -> {"token": "..."}:
+//                          signs any
 //                          claims, for the tables of accepted and rejected tokens.
 import http from 'node:http';
 import Provider from 'oidc-provider';
@@ -65,11 +66,13 @@ async function newKey(alg, kid) {
 let generation = 1;
 let rsaKeys = [await newKey('RS256', `rsa-${generation}`)];
 const ecKey = await newKey('ES256', 'ec-1');
+const rs384Key = await newKey('RS384', 'rs384-1');
+const rs512Key = await newKey('RS512', 'rs512-1');
 const foreignKey = await newKey('RS256', 'foreign');
 
 function configuration() {
   return {
-    jwks: { keys: [...rsaKeys.map((k) => k.jwk), ecKey.jwk] },
+    jwks: { keys: [...rsaKeys.map((k) => k.jwk), ecKey.jwk, rs384Key.jwk, rs512Key.jwk] },
     cookies: { keys: COOKIE_KEYS },
     clients: [
       {
@@ -164,7 +167,9 @@ async function sign({ claims = {}, alg = 'RS256', key = 'rsa', kid }) {
     const secret = new TextEncoder().encode(await jose.exportSPKI(rsaKeys[0].publicKey));
     return new jose.SignJWT(payload).setProtectedHeader({ alg: 'HS256', kid: kid ?? rsaKeys[0].jwk.kid }).sign(secret);
   }
-  const chosen = { rsa: rsaKeys[0], ec: ecKey, foreign: foreignKey }[key];
+  const chosen = {
+    rsa: rsaKeys[0], ec: ecKey, rs384: rs384Key, rs512: rs512Key, foreign: foreignKey,
+  }[key];
   if (!chosen) throw new Error(`unknown key ${key}`);
   return new jose.SignJWT(payload)
     .setProtectedHeader({ alg, kid: kid ?? chosen.jwk.kid, typ: 'at+jwt' })
