@@ -29,6 +29,10 @@ fn read_password(username: &str, from_stdin: bool) -> anyhow::Result<String> {
             .context("cannot read the password from standard input")?;
         line.trim_end_matches(['\n', '\r']).to_string()
     } else {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            bail!("no terminal to prompt for the password: use --password-stdin");
+        }
         let first = rpassword::prompt_password("Password: ")
             .context("cannot prompt for a password (no terminal?); use --password-stdin")?;
         let again = rpassword::prompt_password("Password (again): ")
