@@ -302,6 +302,17 @@ async fn check(loaded: Loaded) -> ExitCode {
         Err(e) => Err(e.to_string()),
     };
     report("storage", store_result);
+    if config.oidc.enabled() {
+        let result = match crate::identity::oidc::Oidc::new(&config.oidc) {
+            Ok(Some(oidc)) => match oidc.check().await {
+                Ok(keys) => Ok(format!("{} answers ({keys} signing keys)", oidc.issuer())),
+                Err(e) => Err(e.to_string()),
+            },
+            Ok(None) => Err("not configured".into()),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        report("identity provider", result);
+    }
     if ok {
         ExitCode::SUCCESS
     } else {

@@ -125,7 +125,9 @@ impl OidcConfig {
     pub fn issuer_url(&self) -> Option<String> {
         match (&self.issuer, &self.tenant_id) {
             (Some(issuer), _) => Some(issuer.clone()),
-            (None, Some(tenant)) => Some(format!("https://login.microsoftonline.com/{tenant}/v2.0")),
+            (None, Some(tenant)) => {
+                Some(format!("https://login.microsoftonline.com/{tenant}/v2.0"))
+            }
             (None, None) => None,
         }
     }
@@ -361,7 +363,9 @@ impl Config {
             ));
         }
         if oidc.role_claim.is_empty() {
-            return Err(ConfigError::Invalid("oidc.role_claim: must not be empty".into()));
+            return Err(ConfigError::Invalid(
+                "oidc.role_claim: must not be empty".into(),
+            ));
         }
         Ok(())
     }

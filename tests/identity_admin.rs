@@ -53,7 +53,12 @@ async fn sign_in(app: &TestApp, username: &str, password: &str, next: &str, remo
     post_form(
         app,
         "/admin/login/",
-        &[("username", username), ("password", password), ("csrfmiddlewaretoken", &csrf), ("next", next)],
+        &[
+            ("username", username),
+            ("password", password),
+            ("csrfmiddlewaretoken", &csrf),
+            ("next", next),
+        ],
         remote,
     )
     .await
@@ -64,7 +69,13 @@ const HERE: &str = "192.0.2.1:4000";
 async fn sign_out(app: &TestApp) {
     let page = app.get("/admin/").await;
     let csrf = csrf_of(&page.body);
-    let reply = post_form(app, "/admin/logout/", &[("csrfmiddlewaretoken", &csrf)], HERE).await;
+    let reply = post_form(
+        app,
+        "/admin/logout/",
+        &[("csrfmiddlewaretoken", &csrf)],
+        HERE,
+    )
+    .await;
     assert_eq!(reply.status, Status::SeeOther);
 }
 

@@ -38,7 +38,10 @@ async fn through_provider(b: &Client, base: &str, next: &str, login: &str) -> St
         .unwrap();
     assert_eq!(start.status(), StatusCode::FOUND);
     let authorize = url::Url::parse(&location(&start)).unwrap();
-    assert!(authorize.as_str().starts_with(&oidc::issuer()), "{authorize}");
+    assert!(
+        authorize.as_str().starts_with(&oidc::issuer()),
+        "{authorize}"
+    );
     let query: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
     assert_eq!(query["response_type"], "code");
     assert_eq!(query["client_id"], oidc::CLIENT_ID);

@@ -90,11 +90,18 @@ impl Server {
                     if let Some(status) = child.try_wait().unwrap() {
                         panic!("tbseq exited with {status}: {stderr:?}");
                     }
-                    assert!(started.elapsed() < Duration::from_secs(30), "no start: {stderr:?}");
+                    assert!(
+                        started.elapsed() < Duration::from_secs(30),
+                        "no start: {stderr:?}"
+                    );
                 }
             }
         }
-        Server { child, port, stderr }
+        Server {
+            child,
+            port,
+            stderr,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -141,7 +148,10 @@ fn users_round_trip_through_the_cli() {
         all.push("--password-stdin");
         tbseq_with_input(d, &all, &[], &format!("{password}\n"))
     };
-    let out = create(&["alice", "--email", "alice@example.org", "--staff"], "correct horse battery");
+    let out = create(
+        &["alice", "--email", "alice@example.org", "--staff"],
+        "correct horse battery",
+    );
     assert!(out.status.success(), "{}", text(&out));
     let out = create(&["alice", "--email", "a@b"], "correct horse battery");
     assert!(!out.status.success());
@@ -151,7 +161,10 @@ fn users_round_trip_through_the_cli() {
     assert!(text(&out).contains("too short"), "{}", text(&out));
     let out = create(&["bad name", "--email", "x@y"], "correct horse battery");
     assert!(!out.status.success());
-    let out = create(&["root", "--email", "root@example.org", "--superuser"], "another good one");
+    let out = create(
+        &["root", "--email", "root@example.org", "--superuser"],
+        "another good one",
+    );
     assert!(out.status.success(), "{}", text(&out));
     // Without a terminal and without --password-stdin: a clear error.
     let out = tbseq(d, &["user", "create", "carol", "--email", "c@x"]);
@@ -167,17 +180,37 @@ fn users_round_trip_through_the_cli() {
             .map(str::to_string)
             .collect::<Vec<_>>()
     };
-    assert_eq!(line("alice")[2..6], ["alice@example.org", "true", "true", "false"]);
-    assert_eq!(line("root")[3..6], ["true", "true", "true"], "a superuser is staff");
+    assert_eq!(
+        line("alice")[2..6],
+        ["alice@example.org", "true", "true", "false"]
+    );
+    assert_eq!(
+        line("root")[3..6],
+        ["true", "true", "true"],
+        "a superuser is staff"
+    );
     assert!(!list.contains("argon2"), "no password hashes in the list");
 
-    let out = tbseq_with_input(d, &["user", "set-password", "alice", "--password-stdin"], &[], "a brand new secret\n");
+    let out = tbseq_with_input(
+        d,
+        &["user", "set-password", "alice", "--password-stdin"],
+        &[],
+        "a brand new secret\n",
+    );
     assert!(out.status.success(), "{}", text(&out));
-    let out = tbseq_with_input(d, &["user", "set-password", "nobody", "--password-stdin"], &[], "a brand new secret\n");
+    let out = tbseq_with_input(
+        d,
+        &["user", "set-password", "nobody", "--password-stdin"],
+        &[],
+        "a brand new secret\n",
+    );
     assert!(!out.status.success());
     let out = tbseq(d, &["user", "disable", "alice"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(line_of(&stdout(&tbseq(d, &["user", "list"])), "alice")[3], "false");
+    assert_eq!(
+        line_of(&stdout(&tbseq(d, &["user", "list"])), "alice")[3],
+        "false"
+    );
     assert!(!tbseq(d, &["user", "disable", "nobody"]).status.success());
 
     // The new password works and the disabled account cannot sign in; enabled again, it can.
@@ -218,13 +251,25 @@ fn sign_in(server: &Server, username: &str, password: &str) -> u16 {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let page = b.get(server.url("/admin/login/")).send().await.unwrap().text().await.unwrap();
+        let page = b
+            .get(server.url("/admin/login/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let marker = "name=\"csrfmiddlewaretoken\" value=\"";
         let start = page.find(marker).expect("a sign-in form") + marker.len();
         let csrf = page[start..].split('"').next().unwrap();
         let reply = b
             .post(server.url("/admin/login/"))
-            .form(&[("username", username), ("password", password), ("csrfmiddlewaretoken", csrf), ("next", "/admin/")])
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrfmiddlewaretoken", csrf),
+                ("next", "/admin/"),
+            ])
             .send()
             .await
             .unwrap();
@@ -256,28 +301,62 @@ fn get_me(server: &Server, token: &str) -> u16 {
 fn tokens_are_printed_once_listed_and_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = tbseq_with_input(d, &["user", "create", "bot", "--email", "bot@example.org", "--password-stdin"], &[], "correct horse battery\n");
+    let out = tbseq_with_input(
+        d,
+        &[
+            "user",
+            "create",
+            "bot",
+            "--email",
+            "bot@example.org",
+            "--password-stdin",
+        ],
+        &[],
+        "correct horse battery\n",
+    );
     assert!(out.status.success(), "{}", text(&out));
-    let out = tbseq(d, &["token", "create", "bot", "--name", "nightly import", "--expires", "30"]);
+    let out = tbseq(
+        d,
+        &[
+            "token",
+            "create",
+            "bot",
+            "--name",
+            "nightly import",
+            "--expires",
+            "30",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
     let token = stdout(&out).trim().to_string();
     assert!(token.starts_with("tbseq_") && token.len() == 49, "{token}");
     assert!(!tbseq(d, &["token", "create", "nobody"]).status.success());
-    assert!(!tbseq(d, &["token", "create", "bot", "--expires", "0"]).status.success());
+    assert!(!tbseq(d, &["token", "create", "bot", "--expires", "0"])
+        .status
+        .success());
 
     let list = stdout(&tbseq(d, &["token", "list"]));
     assert!(list.contains("\tbot\tnightly import\t"), "{list}");
-    assert!(!list.contains(&token[6..]), "the token itself is never listed");
+    assert!(
+        !list.contains(&token[6..]),
+        "the token itself is never listed"
+    );
 
     let server = Server::start(d, &[]);
     assert_eq!(get_me(&server, &token), 200);
     let out = tbseq(d, &["token", "revoke", "1"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(!tbseq(d, &["token", "revoke", "1"]).status.success(), "already revoked");
+    assert!(
+        !tbseq(d, &["token", "revoke", "1"]).status.success(),
+        "already revoked"
+    );
     // Revoked from another process: refused within the cache bound (10 s).
     let started = Instant::now();
     while get_me(&server, &token) != 401 {
-        assert!(started.elapsed() < Duration::from_secs(15), "still accepted");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "still accepted"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     let list = stdout(&tbseq(d, &["token", "list"]));
@@ -304,7 +383,11 @@ fn the_first_start_outside_production_creates_an_admin_once() {
     drop(server);
     // Never again, and never in a file.
     let server = Server::start(d, &env);
-    assert!(!server.stderr.iter().any(|l| l.contains("password")), "{:?}", server.stderr);
+    assert!(
+        !server.stderr.iter().any(|l| l.contains("password")),
+        "{:?}",
+        server.stderr
+    );
     drop(server);
     for entry in walk(d) {
         let bytes = std::fs::read(&entry).unwrap_or_default();
@@ -342,7 +425,11 @@ fn production_starts_without_users_and_refuses_sample_users() {
     assert_eq!(list.lines().count(), 1, "only the header: {list}");
     let out = tbseq(d, &["seed", "--sample-users"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("refused in production"), "{}", text(&out));
+    assert!(
+        text(&out).contains("refused in production"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -354,7 +441,9 @@ fn sample_users_are_the_originals() {
     assert!(out.status.success(), "{}", text(&out));
     for name in ["user", "alice", "john", "admin"] {
         assert!(
-            stdout(&out).contains(&format!("'{name}' ({name}@example.com) created with password '123123'")),
+            stdout(&out).contains(&format!(
+                "'{name}' ({name}@example.com) created with password '123123'"
+            )),
             "{}",
             stdout(&out)
         );
@@ -396,10 +485,55 @@ fn identity_settings_are_shown_and_secrets_hidden() {
     assert!(line("oidc.admin_role").contains("admins"));
     assert!(line("auth.session_idle_minutes").contains("30"));
     // A provider over plain http (other than loopback) is refused, naming the key.
-    let out = tbseq_with_input(dir.path(), &["config"], &[("TBSEQ_OIDC__ISSUER", "http://login.example.org"), ("TBSEQ_OIDC__CLIENT_ID", "x")], "");
+    let out = tbseq_with_input(
+        dir.path(),
+        &["config"],
+        &[
+            ("TBSEQ_OIDC__ISSUER", "http://login.example.org"),
+            ("TBSEQ_OIDC__CLIENT_ID", "x"),
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("oidc.issuer"));
-    let out = tbseq_with_input(dir.path(), &["config"], &[("TBSEQ_OIDC__ISSUER", "https://login.example.org")], "");
+    let out = tbseq_with_input(
+        dir.path(),
+        &["config"],
+        &[("TBSEQ_OIDC__ISSUER", "https://login.example.org")],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("oidc.client_id"));
+}
+
+#[test]
+fn check_reports_the_identity_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let issuer = std::env::var("TBSEQ_TEST_OIDC_ISSUER")
+        .expect("TBSEQ_TEST_OIDC_ISSUER is not set: run scripts/test");
+    let env = [
+        ("TBSEQ_OIDC__ISSUER", issuer.as_str()),
+        ("TBSEQ_OIDC__CLIENT_ID", "tbseq"),
+    ];
+    let out = tbseq_with_input(dir.path(), &["check"], &env, "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("ok    identity provider"),
+        "{}",
+        text(&out)
+    );
+    // The issuer must be spelled exactly as the provider does.
+    let wrong = format!("{issuer}/");
+    let env = [
+        ("TBSEQ_OIDC__ISSUER", wrong.as_str()),
+        ("TBSEQ_OIDC__CLIENT_ID", "tbseq"),
+    ];
+    let out = tbseq_with_input(dir.path(), &["check"], &env, "");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("FAIL  identity provider"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("names the issuer"), "{}", text(&out));
 }

@@ -259,7 +259,8 @@ both_backends_with! { unreachable_provider;
 async fn default_floor(backend: Backend) -> TestApp {
     TestApp::with_config(backend, |c| {
         oidc::configure(c);
-        c.oidc.jwks_min_refresh_seconds = tbseq::config::OidcConfig::default().jwks_min_refresh_seconds;
+        c.oidc.jwks_min_refresh_seconds =
+            tbseq::config::OidcConfig::default().jwks_min_refresh_seconds;
     })
     .await
 }

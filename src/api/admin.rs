@@ -6,9 +6,11 @@ use std::time::Duration;
 use rocket::form::{Form, FromForm};
 use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
-use rocket::{get, post, routes, Route, State};
+use rocket::{get, post, routes, Either, Route, State};
 
-use super::auth::{remove_cookie, set_cookie, Client, MaybeSession, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use super::auth::{
+    remove_cookie, set_cookie, Client, MaybeSession, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+};
 use super::html::{esc, Page};
 use super::oauth2::sign_out;
 use super::pages::BaseUrl;
@@ -42,14 +44,14 @@ fn logout_form(csrf: &str) -> String {
 }
 
 #[get("/admin")]
-fn index(session: MaybeSession) -> Result<Page, Redirect> {
+fn index(session: MaybeSession) -> Either<Page, Redirect> {
     let Some(session) = session.0 else {
-        return Err(Redirect::found("/admin/login/?next=/admin/"));
+        return Either::Right(Redirect::found("/admin/login/?next=/admin/"));
     };
     let user = &session.user;
     let form = logout_form(&session.record.csrf_token);
     if user.is_staff {
-        Ok(Page::new(
+        Either::Left(Page::new(
             Status::Ok,
             "Site administration",
             format!(
@@ -59,7 +61,7 @@ fn index(session: MaybeSession) -> Result<Page, Redirect> {
             ),
         ))
     } else {
-        Ok(Page::new(
+        Either::Left(Page::new(
             Status::Forbidden,
             "Not allowed",
             format!(
@@ -77,7 +79,10 @@ fn index(session: MaybeSession) -> Result<Page, Redirect> {
 fn login_page(app: &App, status: Status, csrf: &str, next: &str, error: Option<&str>) -> Page {
     let mut body = String::from("<h1>tbseq administration</h1>\n");
     if let Some(error) = error {
-        body.push_str(&format!("<p role=\"alert\"><strong>{}</strong></p>\n", esc(error)));
+        body.push_str(&format!(
+            "<p role=\"alert\"><strong>{}</strong></p>\n",
+            esc(error)
+        ));
     }
     if app.identity.oidc.is_some() {
         let href = format!(
@@ -129,13 +134,13 @@ fn login_form(
     cookies: &CookieJar<'_>,
     session: MaybeSession,
     next: Option<&str>,
-) -> Result<Page, Redirect> {
+) -> Either<Page, Redirect> {
     let next = safe_next(next);
     if session.0.is_some_and(|s| s.user.is_staff) {
-        return Err(Redirect::found(next));
+        return Either::Right(Redirect::found(next));
     }
     let csrf = login_csrf(cookies, &client);
-    Ok(login_page(app, Status::Ok, &csrf, &next, None))
+    Either::Left(login_page(app, Status::Ok, &csrf, &next, None))
 }
 
 #[derive(FromForm)]
@@ -171,7 +176,13 @@ async fn login_submit(
     }
     let (username, password) = (form.username.unwrap_or(""), form.password.unwrap_or(""));
     if username.is_empty() || password.is_empty() {
-        return Err(login_page(app, Status::BadRequest, &csrf, &next, Some(BAD_CREDENTIALS)));
+        return Err(login_page(
+            app,
+            Status::BadRequest,
+            &csrf,
+            &next,
+            Some(BAD_CREDENTIALS),
+        ));
     }
     let user = match app
         .identity
@@ -180,7 +191,13 @@ async fn login_submit(
     {
         Ok(user) => user,
         Err(LoginError::Invalid) => {
-            return Err(login_page(app, Status::Unauthorized, &csrf, &next, Some(BAD_CREDENTIALS)))
+            return Err(login_page(
+                app,
+                Status::Unauthorized,
+                &csrf,
+                &next,
+                Some(BAD_CREDENTIALS),
+            ))
         }
         Err(LoginError::Throttled { retry_after }) => {
             let minutes = retry_after.div_ceil(60);
@@ -209,7 +226,13 @@ async fn login_submit(
         .start_session(&user, client.user_agent.as_deref(), Some(&client.address))
         .await
         .map_err(|_| Page::failure(Status::InternalServerError, "Login failed."))?;
-    set_cookie(cookies, SESSION_COOKIE, session.secret, client.https, session.lifetime);
+    set_cookie(
+        cookies,
+        SESSION_COOKIE,
+        session.secret,
+        client.https,
+        session.lifetime,
+    );
     remove_cookie(cookies, LOGIN_CSRF_COOKIE);
     Ok(Redirect::to(next))
 }
@@ -228,7 +251,10 @@ async fn logout(
     form: Form<LogoutForm<'_>>,
 ) -> Result<Redirect, Page> {
     if let Some(session) = &session.0 {
-        if !same_secret(form.csrfmiddlewaretoken.unwrap_or(""), &session.record.csrf_token) {
+        if !same_secret(
+            form.csrfmiddlewaretoken.unwrap_or(""),
+            &session.record.csrf_token,
+        ) {
             return Err(Page::failure(Status::Forbidden, CSRF_FAILED));
         }
     }

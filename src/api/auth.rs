@@ -188,7 +188,13 @@ impl<'r> FromRequest<'r> for Client {
 }
 
 /// A private, HttpOnly, SameSite=Lax cookie for the whole site, Secure behind https.
-pub fn set_cookie(jar: &CookieJar<'_>, name: &'static str, value: String, https: bool, max_age: Duration) {
+pub fn set_cookie(
+    jar: &CookieJar<'_>,
+    name: &'static str,
+    value: String,
+    https: bool,
+    max_age: Duration,
+) {
     let cookie = Cookie::build((name, value))
         .path("/")
         .http_only(true)

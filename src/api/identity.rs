@@ -23,6 +23,11 @@ fn user(user: CurrentUser) -> Json<UserProfile> {
 #[get("/identity/users")]
 async fn users(app: &State<App>, _staff: StaffUser) -> ApiResult<Json<Vec<UserProfile>>> {
     Ok(Json(
-        app.db.users().await?.iter().map(UserProfile::from).collect(),
+        app.db
+            .users()
+            .await?
+            .iter()
+            .map(UserProfile::from)
+            .collect(),
     ))
 }

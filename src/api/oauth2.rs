@@ -102,7 +102,12 @@ async fn callback(
         .filter(|p| p.expires_at > OffsetDateTime::now_utc())
         .ok_or_else(failed)?;
     let claims = oidc
-        .complete(&base.join(CALLBACK), code, &pending.nonce, &pending.pkce_verifier)
+        .complete(
+            &base.join(CALLBACK),
+            code,
+            &pending.nonce,
+            &pending.pkce_verifier,
+        )
         .await
         .map_err(|e| {
             eprintln!("tbseq: provider sign-in failed: {e}");

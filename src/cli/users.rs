@@ -139,9 +139,7 @@ pub(super) async fn run_token(config: Config, command: TokenCommand) -> anyhow::
                 bail!("no user named {username}");
             };
             let (id, token) = create_api_token(&db, user.id, &name, expires).await?;
-            eprintln!(
-                "token {id} for {username} created; it is shown only now: store it safely"
-            );
+            eprintln!("token {id} for {username} created; it is shown only now: store it safely");
             println!("{token}");
         }
         TokenCommand::List => {

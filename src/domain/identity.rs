@@ -201,9 +201,26 @@ pub fn safe_next(next: Option<&str>) -> String {
 pub const MIN_PASSWORD_LENGTH: usize = 8;
 
 const COMMON_PASSWORDS: &[&str] = &[
-    "password", "password1", "12345678", "123456789", "1234567890", "qwertyui", "qwerty123",
-    "iloveyou", "admin123", "welcome1", "letmein1", "changeme", "abc12345", "passw0rd",
-    "football", "baseball", "sunshine", "princess", "trustno1", "administrator",
+    "password",
+    "password1",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "qwertyui",
+    "qwerty123",
+    "iloveyou",
+    "admin123",
+    "welcome1",
+    "letmein1",
+    "changeme",
+    "abc12345",
+    "passw0rd",
+    "football",
+    "baseball",
+    "sunshine",
+    "princess",
+    "trustno1",
+    "administrator",
 ];
 
 /// Checks a new local password with Django's default rules; the errors are Django's texts.
@@ -272,7 +289,9 @@ impl Default for ThrottlePolicy {
 pub enum Throttle {
     Allowed,
     /// Try again after this many seconds.
-    Blocked { retry_after: u64 },
+    Blocked {
+        retry_after: u64,
+    },
 }
 
 /// Whether another sign-in attempt may be checked, given the recent failures for the
@@ -411,8 +430,10 @@ mod tests {
     #[test]
     fn claims_map_onto_a_user() {
         let id = identity_from_claims(
-            &claims(json!({"iss": "https://op", "sub": "s1", "oid": "o1", "email": "a@x",
-                "given_name": "A", "family_name": "B", "roles": ["admins", "readers", "admins"]})),
+            &claims(
+                json!({"iss": "https://op", "sub": "s1", "oid": "o1", "email": "a@x",
+                "given_name": "A", "family_name": "B", "roles": ["admins", "readers", "admins"]}),
+            ),
             "roles",
             "admins",
         )
@@ -506,6 +527,9 @@ mod tests {
         assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("a", "ab"));
         let p = generate_password();
         assert_eq!(p.len(), 20);
-        assert_eq!(escape_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;");
+        assert_eq!(
+            escape_html("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;"
+        );
     }
 }

@@ -154,14 +154,17 @@ impl Identity {
     }
 
     /// The claims of a verified token as a user, or why not.
-    pub fn identity(&self, claims: &serde_json::Map<String, serde_json::Value>) -> Option<ExternalIdentity> {
+    pub fn identity(
+        &self,
+        claims: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<ExternalIdentity> {
         identity_from_claims(claims, &self.role_claim, &self.admin_role)
     }
 
     /// Finds or creates the user for a provider identity.
     pub async fn external_user(&self, identity: &ExternalIdentity) -> Result<User, AuthError> {
         match self.db.upsert_external_user(identity).await? {
-            ExternalUser::User(user) => Ok(user),
+            ExternalUser::User(user) => Ok(*user),
             ExternalUser::UsernameTaken => {
                 eprintln!(
                     "tbseq: refused a token from {} for {:?}: a local account or another \
@@ -283,7 +286,10 @@ impl Identity {
     }
 
     /// The signed-in, active user of a session cookie, if the session is still live.
-    pub async fn session_user(&self, secret: &str) -> Result<Option<(User, SessionRecord)>, DbError> {
+    pub async fn session_user(
+        &self,
+        secret: &str,
+    ) -> Result<Option<(User, SessionRecord)>, DbError> {
         let hash = hash_secret(secret);
         let Some(session) = self.db.session(&hash).await? else {
             return Ok(None);
@@ -360,8 +366,8 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password(&random_sec
 
 /// An argon2id PHC string (argon2 crate defaults: 19 MiB, 2 passes, 1 lane).
 pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
-        .expect("16 bytes make a valid salt");
+    let salt =
+        SaltString::encode_b64(&rand::random::<[u8; 16]>()).expect("16 bytes make a valid salt");
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .expect("argon2 with default parameters cannot fail")
@@ -381,7 +387,10 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 
 /// Outside production, on a database without users, creates the superuser `admin` with a
 /// generated password and returns it (to be shown once). Otherwise `None`.
-pub async fn ensure_first_admin(db: &Db, environment: Environment) -> Result<Option<String>, DbError> {
+pub async fn ensure_first_admin(
+    db: &Db,
+    environment: Environment,
+) -> Result<Option<String>, DbError> {
     if environment == Environment::Production || db.count_users().await? > 0 {
         return Ok(None);
     }

@@ -244,6 +244,13 @@ impl Oidc {
         Ok(keys)
     }
 
+    /// Fetches the discovery document and keys now (for `tbseq check`); returns how many
+    /// signing keys the provider publishes.
+    pub async fn check(&self) -> Result<usize, OidcError> {
+        let (_, keys) = self.provider().await?;
+        Ok(keys.by_kid.len().max(usize::from(keys.only.is_some())))
+    }
+
     /// Validates an access token: an allowed algorithm, a known key, the signature, `iss`,
     /// `aud`, `exp` and `nbf`. Returns its claims.
     pub async fn validate(&self, token: &str) -> Result<Map<String, Value>, OidcError> {
@@ -351,7 +358,9 @@ impl Oidc {
         ];
         let verified = id_token
             .claims(
-                &client.id_token_verifier().set_allowed_algs(algorithms.clone()),
+                &client
+                    .id_token_verifier()
+                    .set_allowed_algs(algorithms.clone()),
                 &nonce,
             )
             .map(|_| ());

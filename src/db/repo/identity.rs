@@ -25,7 +25,7 @@ pub struct NewUser {
 /// What a provider identity resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExternalUser {
-    User(User),
+    User(Box<User>),
     /// The username is held by a local account or by another provider's user.
     UsernameTaken,
 }
@@ -150,10 +150,15 @@ pub trait IdentityStore {
         id: i64,
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<(), DbError>> + Send;
-    fn delete_session(&self, session_hash: &str)
-        -> impl Future<Output = Result<(), DbError>> + Send;
-    /// Drops expired sessions and pending sign-ins.
-    fn purge_expired(&self, now: OffsetDateTime) -> impl Future<Output = Result<(), DbError>> + Send;
+    fn delete_session(
+        &self,
+        session_hash: &str,
+    ) -> impl Future<Output = Result<(), DbError>> + Send;
+    /// Drops expired sessions and pending sign-ins, and sign-in attempts older than a day.
+    fn purge_expired(
+        &self,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), DbError>> + Send;
 
     fn save_oidc_state(
         &self,
@@ -221,7 +226,11 @@ async fn with_groups(db: &Db, mut user: User) -> Result<User, DbError> {
     Ok(user)
 }
 
-async fn find_user(db: &Db, filter: &str, arg: crate::db::Value) -> Result<Option<(User, Option<String>)>, DbError> {
+async fn find_user(
+    db: &Db,
+    filter: &str,
+    arg: crate::db::Value,
+) -> Result<Option<(User, Option<String>)>, DbError> {
     let sql = format!("{USER_COLUMNS} WHERE {filter}");
     match db.query_opt(&sql, vec![arg]).await? {
         Some(row) => {
@@ -234,8 +243,11 @@ async fn find_user(db: &Db, filter: &str, arg: crate::db::Value) -> Result<Optio
 
 /// Sets a user's groups to exactly `names`, creating groups as needed.
 async fn set_groups(tx: &mut Tx, user_id: i64, names: &[String]) -> Result<(), DbError> {
-    tx.execute("DELETE FROM auth_user_groups WHERE user_id = $1", params![user_id])
-        .await?;
+    tx.execute(
+        "DELETE FROM auth_user_groups WHERE user_id = $1",
+        params![user_id],
+    )
+    .await?;
     if names.is_empty() {
         return Ok(());
     }
@@ -360,10 +372,13 @@ impl IdentityStore for Db {
         // Most calls find the user already up to date: one read, no write.
         let linked = "external_issuer = $1 AND external_subject = $2";
         let sql = format!("{USER_COLUMNS} WHERE {linked}");
-        if let Some(row) = self.query_opt(&sql, params![&id.issuer, &id.subject]).await? {
+        if let Some(row) = self
+            .query_opt(&sql, params![&id.issuer, &id.subject])
+            .await?
+        {
             let user = with_groups(self, user_row(&row)?).await?;
             if identity_matches(&user, id) {
-                return Ok(ExternalUser::User(user));
+                return Ok(ExternalUser::User(Box::new(user)));
             }
         }
         let mut tx = self.begin().await?;
@@ -421,7 +436,7 @@ impl IdentityStore for Db {
         set_groups(&mut tx, user_id, &id.roles).await?;
         tx.commit().await?;
         match self.user(user_id).await? {
-            Some(user) => Ok(ExternalUser::User(user)),
+            Some(user) => Ok(ExternalUser::User(Box::new(user))),
             None => Err(DbError::Decode("user vanished after upsert".into())),
         }
     }
@@ -564,6 +579,11 @@ impl IdentityStore for Db {
             "DELETE FROM identity_oidcstate WHERE expires_at < $1",
             params![now],
         )
+        .await?;
+        self.execute(
+            "DELETE FROM identity_loginattempt WHERE created_at < $1",
+            params![now - time::Duration::days(1)],
+        )
         .await
         .map(|_| ())
     }
@@ -643,6 +663,9 @@ impl IdentityStore for Db {
                 Ok::<u64, DbError>(n.max(0) as u64)
             }
         };
-        Ok((count("username", username).await?, count("address", address).await?))
+        Ok((
+            count("username", username).await?,
+            count("address", address).await?,
+        ))
     }
 }
