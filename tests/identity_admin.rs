@@ -66,6 +66,16 @@ async fn sign_in(app: &TestApp, username: &str, password: &str, next: &str, remo
 
 const HERE: &str = "192.0.2.1:4000";
 
+/// The `Set-Cookie` of the session.
+fn session_cookie(reply: &Reply) -> String {
+    reply
+        .headers
+        .iter()
+        .find(|(n, v)| n == "set-cookie" && v.starts_with("tbseq_session="))
+        .map(|(_, v)| v.clone())
+        .expect("a session cookie")
+}
+
 async fn sign_out(app: &TestApp) {
     let page = app.get("/admin/").await;
     let csrf = csrf_of(&page.body);
@@ -89,12 +99,7 @@ both_backends! {
         let reply = sign_in(&app, "ada", "correct horse battery", "/admin/", HERE).await;
         assert_eq!(reply.status, Status::SeeOther, "{}", reply.body);
         assert_eq!(reply.header("location"), Some("/admin/"));
-        let cookie = reply
-            .headers
-            .iter()
-            .find(|(n, v)| n == "set-cookie" && v.starts_with("tbseq_session="))
-            .map(|(_, v)| v.clone())
-            .expect("a session cookie");
+        let cookie = session_cookie(&reply);
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
         assert!(!cookie.contains("Secure"), "plain http: {cookie}");
 
@@ -259,12 +264,7 @@ both_backends_with! { behind_https;
     async fn cookies_are_secure_behind_https_and_production_apis_need_tokens(app) {
         user(&app, "ada", "correct horse battery", true).await;
         let reply = sign_in(&app, "ada", "correct horse battery", "/admin/", HERE).await;
-        let cookie = reply
-            .headers
-            .iter()
-            .find(|(n, v)| n == "set-cookie" && v.starts_with("tbseq_session="))
-            .map(|(_, v)| v.clone())
-            .expect("a session cookie");
+        let cookie = session_cookie(&reply);
         assert!(cookie.contains("Secure"), "{cookie}");
         assert_eq!(app.get("/admin/").await.status, Status::Ok);
         // In production the session is for the admin only; the API wants a token.

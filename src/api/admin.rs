@@ -8,11 +8,9 @@ use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
 use rocket::{get, post, routes, Either, Route, State};
 
-use super::auth::{
-    remove_cookie, set_cookie, Client, MaybeSession, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
-};
+use super::auth::{remove_cookie, set_cookie, Client, MaybeSession, LOGIN_CSRF_COOKIE};
 use super::html::{esc, Page};
-use super::oauth2::sign_out;
+use super::oauth2::{begin_session, sign_out, LOGIN_FAILED};
 use super::pages::BaseUrl;
 use crate::app::App;
 use crate::domain::identity::{random_secret, safe_next, same_secret, User};
@@ -215,24 +213,10 @@ async fn login_submit(
         }
         Err(LoginError::Db(e)) => {
             eprintln!("tbseq: database error: {e}");
-            return Err(Page::failure(Status::InternalServerError, "Login failed."));
+            return Err(Page::failure(Status::InternalServerError, LOGIN_FAILED));
         }
     };
-    if let Some(old) = cookies.get_private(SESSION_COOKIE) {
-        let _ = app.identity.end_session(old.value()).await;
-    }
-    let session = app
-        .identity
-        .start_session(&user, client.user_agent.as_deref(), Some(&client.address))
-        .await
-        .map_err(|_| Page::failure(Status::InternalServerError, "Login failed."))?;
-    set_cookie(
-        cookies,
-        SESSION_COOKIE,
-        session.secret,
-        client.https,
-        session.lifetime,
-    );
+    begin_session(app, &client, cookies, &user).await?;
     remove_cookie(cookies, LOGIN_CSRF_COOKIE);
     Ok(Redirect::to(next))
 }

@@ -16,7 +16,7 @@ use super::html::Page;
 use super::pages::BaseUrl;
 use crate::app::App;
 use crate::db::repo::{IdentityStore, OidcState};
-use crate::domain::identity::{hash_secret, safe_next, same_secret};
+use crate::domain::identity::{hash_secret, safe_next, same_secret, User};
 use crate::identity::AuthError;
 
 pub fn routes() -> Vec<Route> {
@@ -128,14 +128,29 @@ async fn callback(
     if !user.is_active {
         return Err(Page::failure(Status::Forbidden, ACCOUNT_DISABLED));
     }
+    begin_session(app, &client, cookies, &user).await?;
+    Ok(Redirect::found(safe_next(Some(&pending.next_url))))
+}
+
+/// Starts a session for a user who just signed in (ending the browser's previous one, so that
+/// a session id is never reused across sign-ins) and sets its cookie.
+pub async fn begin_session(
+    app: &App,
+    client: &Client,
+    cookies: &CookieJar<'_>,
+    user: &User,
+) -> Result<(), Page> {
     if let Some(old) = cookies.get_private(SESSION_COOKIE) {
         let _ = app.identity.end_session(old.value()).await;
     }
     let session = app
         .identity
-        .start_session(&user, client.user_agent.as_deref(), Some(&client.address))
+        .start_session(user, client.user_agent.as_deref(), Some(&client.address))
         .await
-        .map_err(|_| Page::failure(Status::InternalServerError, LOGIN_FAILED))?;
+        .map_err(|e| {
+            eprintln!("tbseq: database error: {e}");
+            Page::failure(Status::InternalServerError, LOGIN_FAILED)
+        })?;
     set_cookie(
         cookies,
         SESSION_COOKIE,
@@ -143,7 +158,7 @@ async fn callback(
         client.https,
         session.lifetime,
     );
-    Ok(Redirect::found(safe_next(Some(&pending.next_url))))
+    Ok(())
 }
 
 /// Ends the browser session; then the provider's session too when it offers an end-session

@@ -51,22 +51,28 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// An access token from the client-credentials grant (client `svc`, roles `pipelines`).
-pub async fn client_credentials() -> String {
-    let response: Value = http()
-        .post(format!("{}/token", issuer()))
-        .basic_auth("svc", Some("svc-secret"))
-        .form(&[("grant_type", "client_credentials"), ("scope", "api:read")])
+/// Sends a request to the provider and returns one string field of its JSON answer.
+async fn field(request: reqwest::RequestBuilder, name: &str) -> String {
+    let response: Value = request
         .send()
         .await
         .expect("the OpenID provider answers")
         .json()
         .await
         .unwrap();
-    response["access_token"]
+    response[name]
         .as_str()
-        .unwrap_or_else(|| panic!("no access token: {response}"))
+        .unwrap_or_else(|| panic!("no {name} in {response}"))
         .to_string()
+}
+
+/// An access token from the client-credentials grant (client `svc`, roles `pipelines`).
+pub async fn client_credentials() -> String {
+    let request = http()
+        .post(format!("{}/token", issuer()))
+        .basic_auth("svc", Some("svc-secret"))
+        .form(&[("grant_type", "client_credentials"), ("scope", "api:read")]);
+    field(request, "access_token").await
 }
 
 /// A token the provider signs with `key` (`rsa`, `ec`, `foreign` or `public-as-hmac`) and
@@ -77,19 +83,11 @@ pub async fn sign(claims: Value, key: &str, alg: &str, kid: Option<&str>) -> Str
     if let Some(kid) = kid {
         body["kid"] = json!(kid);
     }
-    let response: Value = http()
-        .post(format!("{}/__test/sign", issuer()))
-        .json(&body)
-        .send()
-        .await
-        .expect("the OpenID provider answers")
-        .json()
-        .await
-        .unwrap();
-    response["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no token: {response}"))
-        .to_string()
+    field(
+        http().post(format!("{}/__test/sign", issuer())).json(&body),
+        "token",
+    )
+    .await
 }
 
 /// A valid RS256 token for `sub` with these extra claims.
@@ -104,15 +102,7 @@ pub async fn token_for(sub: &str, extra: Value) -> String {
 
 /// Makes the provider sign with a new key; returns its key id.
 pub async fn rotate() -> String {
-    let response: Value = http()
-        .post(format!("{}/__test/rotate", issuer()))
-        .send()
-        .await
-        .expect("the OpenID provider answers")
-        .json()
-        .await
-        .unwrap();
-    response["kid"].as_str().unwrap().to_string()
+    field(http().post(format!("{}/__test/rotate", issuer())), "kid").await
 }
 
 /// The `kid` of a JWT's header.

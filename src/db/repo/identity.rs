@@ -265,6 +265,11 @@ async fn set_groups(tx: &mut Tx, user_id: i64, names: &[String]) -> Result<(), D
     Ok(())
 }
 
+/// Runs a statement whose row count does not matter.
+async fn run(db: &Db, sql: &str, args: Vec<crate::db::Value>) -> Result<(), DbError> {
+    db.execute(sql, args).await.map(|_| ())
+}
+
 fn token_info(row: &Row) -> Result<ApiTokenInfo, DbError> {
     Ok(ApiTokenInfo {
         id: row.get(0)?,
@@ -360,12 +365,12 @@ impl IdentityStore for Db {
     }
 
     async fn record_login(&self, user_id: i64, at: OffsetDateTime) -> Result<(), DbError> {
-        self.execute(
+        run(
+            self,
             "UPDATE auth_user SET last_login = $1 WHERE id = $2",
             params![at, user_id],
         )
         .await
-        .map(|_| ())
     }
 
     async fn upsert_external_user(&self, id: &ExternalIdentity) -> Result<ExternalUser, DbError> {
@@ -504,12 +509,12 @@ impl IdentityStore for Db {
     }
 
     async fn touch_api_token(&self, id: i64, at: OffsetDateTime) -> Result<(), DbError> {
-        self.execute(
+        run(
+            self,
             "UPDATE identity_apitoken SET last_used_at = $1 WHERE id = $2",
             params![at, id],
         )
         .await
-        .map(|_| ())
     }
 
     async fn create_session(
@@ -522,13 +527,8 @@ impl IdentityStore for Db {
         user_agent: Option<&str>,
         address: Option<&str>,
     ) -> Result<(), DbError> {
-        self.execute(
-            "INSERT INTO identity_session (session_hash, user_id, csrf_token, created_at, \
-             last_seen_at, expires_at, user_agent, address) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
-            params![session_hash, user_id, csrf_token, now, expires_at, user_agent, address],
-        )
-        .await
-        .map(|_| ())
+        run(self, "INSERT INTO identity_session (session_hash, user_id, csrf_token, created_at, \
+             last_seen_at, expires_at, user_agent, address) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)", params![session_hash, user_id, csrf_token, now, expires_at, user_agent, address]).await
     }
 
     async fn session(&self, session_hash: &str) -> Result<Option<SessionRecord>, DbError> {
@@ -552,40 +552,43 @@ impl IdentityStore for Db {
     }
 
     async fn touch_session(&self, id: i64, at: OffsetDateTime) -> Result<(), DbError> {
-        self.execute(
+        run(
+            self,
             "UPDATE identity_session SET last_seen_at = $1 WHERE id = $2",
             params![at, id],
         )
         .await
-        .map(|_| ())
     }
 
     async fn delete_session(&self, session_hash: &str) -> Result<(), DbError> {
-        self.execute(
+        run(
+            self,
             "DELETE FROM identity_session WHERE session_hash = $1",
             params![session_hash],
         )
         .await
-        .map(|_| ())
     }
 
     async fn purge_expired(&self, now: OffsetDateTime) -> Result<(), DbError> {
-        self.execute(
+        let day_ago = now - time::Duration::days(1);
+        run(
+            self,
             "DELETE FROM identity_session WHERE expires_at < $1",
             params![now],
         )
         .await?;
-        self.execute(
+        run(
+            self,
             "DELETE FROM identity_oidcstate WHERE expires_at < $1",
             params![now],
         )
         .await?;
-        self.execute(
+        run(
+            self,
             "DELETE FROM identity_loginattempt WHERE created_at < $1",
-            params![now - time::Duration::days(1)],
+            params![day_ago],
         )
         .await
-        .map(|_| ())
     }
 
     async fn save_oidc_state(
@@ -594,20 +597,15 @@ impl IdentityStore for Db {
         state: &OidcState,
         now: OffsetDateTime,
     ) -> Result<(), DbError> {
-        self.execute(
-            "INSERT INTO identity_oidcstate (state, nonce, pkce_verifier, next_url, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            params![
+        run(self, "INSERT INTO identity_oidcstate (state, nonce, pkce_verifier, next_url, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)", params![
                 state_hash,
                 &state.nonce,
                 &state.pkce_verifier,
                 &state.next_url,
                 now,
                 state.expires_at
-            ],
-        )
-        .await
-        .map(|_| ())
+            ]).await
     }
 
     async fn take_oidc_state(&self, state_hash: &str) -> Result<Option<OidcState>, DbError> {
@@ -635,13 +633,13 @@ impl IdentityStore for Db {
         succeeded: bool,
         at: OffsetDateTime,
     ) -> Result<(), DbError> {
-        self.execute(
+        run(
+            self,
             "INSERT INTO identity_loginattempt (username, address, succeeded, created_at) \
              VALUES ($1, $2, $3, $4)",
             params![username, address, succeeded, at],
         )
         .await
-        .map(|_| ())
     }
 
     async fn recent_failures(
