@@ -26,6 +26,8 @@ OUT=bench-results/identity-$(date -u +%Y%m%dT%H%M%SZ).txt
 work=$(mktemp -d)
 _tbseq_cleanup+=("rm -rf $work")
 
+# Everything printed also goes to $OUT (no pipeline subshell, so the cleanup sees the server).
+exec > >(tee "$OUT")
 {
     echo "# tbseq identity benchmark, $(date -u +%FT%TZ)"
     echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
@@ -64,4 +66,4 @@ _tbseq_cleanup+=("rm -rf $work")
     echo
     python3 -c "import sys; d, u = float(sys.argv[1]), float(sys.argv[2]); print(f'authenticated throughput is {100*u/d:.1f}% of anonymous ({100*(1-u/d):.1f}% cost)')" \
         "${rps[drugs]}" "${rps[user]}"
-} | tee "$OUT"
+}

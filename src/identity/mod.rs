@@ -226,7 +226,7 @@ impl Identity {
         })?;
         let exp = claims
             .get("exp")
-            .and_then(serde_json::Value::as_i64)
+            .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
             .ok_or(AuthError::Failed(INVALID_TOKEN))?;
         let identity = self
             .identity(&claims)
