@@ -499,6 +499,30 @@ mod tests {
     }
 
     #[test]
+    fn entra_tenants_and_default_audiences() {
+        let mut oidc = OidcConfig {
+            tenant_id: Some("t1".into()),
+            client_id: Some("c1".into()),
+            ..OidcConfig::default()
+        };
+        assert!(oidc.enabled());
+        assert_eq!(
+            oidc.issuers(),
+            vec![
+                "https://login.microsoftonline.com/t1/v2.0".to_string(),
+                "https://sts.windows.net/t1/".to_string()
+            ]
+        );
+        assert_eq!(
+            oidc.audiences(),
+            vec!["c1".to_string(), "api://c1".to_string()]
+        );
+        oidc.audience = vec!["x".into()];
+        assert_eq!(oidc.audiences(), vec!["x".to_string()]);
+        assert!(!OidcConfig::default().enabled());
+    }
+
+    #[test]
     fn flatten_nests_with_dots() {
         let mut out = Vec::new();
         flatten("", &serde_json::json!({"a": {"b": 1}, "c": "x"}), &mut out);
