@@ -11,6 +11,7 @@ use crate::cache::{ResponseCache, Snapshot};
 use crate::config::Config;
 use crate::db::{migrate, seed, Db};
 use crate::domain::catalogue::Gene;
+use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::storage::FileStore;
 
@@ -26,6 +27,8 @@ pub struct App {
     /// The reference genome's genes, searched in memory (a few thousand rows).
     pub genes: Arc<Snapshot<Vec<Gene>>>,
     pub metrics: Arc<Metrics>,
+    /// Tokens, sessions, passwords and the identity provider.
+    pub identity: Arc<Identity>,
 }
 
 /// What `open` did, for the start-up message.
@@ -52,6 +55,7 @@ impl App {
         let migrations_applied = migrate::run(&db).await?;
         let seed = seed::run(&db).await?;
         let store = FileStore::open(&config)?;
+        let identity = Arc::new(Identity::new(&config, db.clone())?);
         Ok((
             App {
                 config: Arc::new(config),
@@ -61,6 +65,7 @@ impl App {
                 cache: Arc::default(),
                 genes: Arc::default(),
                 metrics: Arc::default(),
+                identity,
             },
             OpenReport {
                 migrations_applied,

@@ -1,4 +1,5 @@
-//! The command line: `tbseq [serve]`, `migrate`, `seed`, `refresh`, `config`, `check`.
+//! The command line: `tbseq [serve]`, `migrate`, `seed`, `refresh`, `config`, `check`,
+//! `import`, `db copy`, `backup`, `restore`, `ping`, `user …`, `token …`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,7 +33,12 @@ enum Command {
     /// Apply pending database migrations.
     Migrate,
     /// Insert the reference data (idempotent; migrates first).
-    Seed,
+    Seed {
+        /// Also add the original's sample users (user, alice, john, admin; password 123123).
+        /// Refused in production.
+        #[arg(long)]
+        sample_users: bool,
+    },
     /// Rebuild the summary tables behind the public statistics (one transaction; migrates
     /// first) and print each table's rows and time.
     Refresh,
@@ -84,6 +90,61 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         grade_version: i64,
     },
+    /// Manage local accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage personal API tokens (`Authorization: Bearer <token>`).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a local account (password from a prompt, or the first line of standard input).
+    Create {
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// May use the admin UI.
+        #[arg(long)]
+        staff: bool,
+        /// Has every permission.
+        #[arg(long)]
+        superuser: bool,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a local account's password.
+    SetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the users.
+    List,
+    /// Disable an account: its sessions and tokens stop working.
+    Disable { username: String },
+    /// Enable a disabled account again.
+    Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for a user and print it (once: only its hash is stored).
+    Create {
+        username: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Days until it expires (default: never).
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
+        expires: Option<u32>,
+    },
+    /// List the tokens (never the tokens themselves).
+    List,
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -141,7 +202,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => rocket::execute(serve(loaded.config)),
         Command::Migrate => rocket::execute(run_migrate(loaded.config)),
-        Command::Seed => rocket::execute(run_seed(loaded.config)),
+        Command::Seed { sample_users } => rocket::execute(run_seed(loaded.config, sample_users)),
+        Command::User(command) => rocket::execute(users::run_user(loaded.config, command)),
+        Command::Token(command) => rocket::execute(users::run_token(loaded.config, command)),
         Command::Refresh => rocket::execute(run_refresh(loaded.config)),
         Command::Config { json } => print_config(&loaded, json),
         Command::Check => return rocket::execute(check(loaded)),
@@ -194,6 +257,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if report.seed.applied {
         tracing::info!(rows = report.seed.rows_inserted, "reference data seeded");
     }
+    // Shown once, on this terminal only: the account is created only while no user exists.
+    if let Some(password) =
+        crate::identity::ensure_first_admin(&app.db, app.config.environment).await?
+    {
+        eprintln!(
+            "tbseq: created the superuser \"admin\" with the password {password}\n\
+             tbseq: it is shown only this once; change it with `tbseq user set-password admin`"
+        );
+    }
     let rocket = crate::build_rocket(app).attach(rocket::fairing::AdHoc::on_liftoff(
         "announce",
         move |rocket| {
@@ -244,6 +316,8 @@ fn exit_on_second_signal() {
     });
 }
 
+mod users;
+
 async fn open_db(config: &Config) -> anyhow::Result<Db> {
     std::fs::create_dir_all(&config.data_dir)?;
     Ok(Db::connect(&config.database_url(), config.database_pool_size).await?)
@@ -259,9 +333,27 @@ async fn run_migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_seed(config: Config) -> anyhow::Result<()> {
+async fn run_seed(config: Config, sample_users: bool) -> anyhow::Result<()> {
+    if sample_users && config.environment == crate::config::Environment::Production {
+        anyhow::bail!(
+            "sample users have a published password: refused in production \
+             (set TBSEQ_ENVIRONMENT=development or testing)"
+        );
+    }
     let db = open_db(&config).await?;
     migrate::run(&db).await?;
+    if sample_users {
+        for (username, email, created) in crate::identity::seed_sample_users(&db).await? {
+            if created {
+                println!(
+                    "'{username}' ({email}) created with password '{}'",
+                    crate::identity::SAMPLE_PASSWORD
+                );
+            } else {
+                println!("'{username}' ({email}) already exists");
+            }
+        }
+    }
     let report = seed::run(&db).await?;
     if report.applied {
         println!(
@@ -488,6 +580,17 @@ async fn check(loaded: Loaded) -> ExitCode {
         Err(e) => Err(e.to_string()),
     };
     report("storage", store_result);
+    if config.oidc.enabled() {
+        let result = match crate::identity::oidc::Oidc::new(&config.oidc) {
+            Ok(Some(oidc)) => match oidc.check().await {
+                Ok(keys) => Ok(format!("{} answers ({keys} signing keys)", oidc.issuer())),
+                Err(e) => Err(e.to_string()),
+            },
+            Ok(None) => Err("not configured".into()),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        report("identity provider", result);
+    }
     if ok {
         ExitCode::SUCCESS
     } else {

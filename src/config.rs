@@ -76,6 +76,114 @@ pub struct StorageConfig {
     pub s3: S3Config,
 }
 
+/// An OpenID Connect provider (Entra ID, Keycloak, Authentik, …) whose access tokens the API
+/// accepts and through which the admin UI signs in. Unset issuer and tenant: no provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Issuer URL, exactly as the provider's discovery document spells it
+    /// (`https://login.example.org/realms/tb`).
+    pub issuer: Option<String>,
+    /// Entra ID tenant id: sets the issuer to `https://login.microsoftonline.com/<tenant>/v2.0`
+    /// and also accepts v1 tokens (`https://sts.windows.net/<tenant>/`).
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    /// For the browser sign-in (authorization code flow).
+    pub client_secret: Option<String>,
+    /// Accepted `aud` values of access tokens; default the client id and `api://<client id>`.
+    pub audience: Vec<String>,
+    /// Claim holding the user's roles (mirrored into groups).
+    pub role_claim: String,
+    /// The role that makes a user staff and superuser.
+    pub admin_role: String,
+    /// Clock leeway for `exp` and `nbf`, in seconds.
+    pub leeway: u64,
+    /// Scopes asked for in the browser sign-in.
+    pub scopes: Vec<String>,
+    /// An unknown key id refetches the provider's keys at most once per this many seconds.
+    pub jwks_min_refresh_seconds: u64,
+    /// The discovery document and keys are fetched again after this many seconds.
+    pub metadata_max_age_seconds: u64,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        OidcConfig {
+            issuer: None,
+            tenant_id: None,
+            client_id: None,
+            client_secret: None,
+            audience: Vec::new(),
+            role_claim: "roles".into(),
+            admin_role: "admins".into(),
+            leeway: 0,
+            scopes: vec!["openid".into(), "email".into(), "profile".into()],
+            jwks_min_refresh_seconds: 60,
+            metadata_max_age_seconds: 24 * 3600,
+        }
+    }
+}
+
+impl OidcConfig {
+    /// Whether a provider is configured.
+    pub fn enabled(&self) -> bool {
+        self.issuer.is_some() || self.tenant_id.is_some()
+    }
+
+    /// The issuer URL discovery starts from.
+    pub fn issuer_url(&self) -> Option<String> {
+        match (&self.issuer, &self.tenant_id) {
+            (Some(issuer), _) => Some(issuer.clone()),
+            (None, Some(tenant)) => {
+                Some(format!("https://login.microsoftonline.com/{tenant}/v2.0"))
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// Every accepted `iss` value.
+    pub fn issuers(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.issuer_url().into_iter().collect();
+        if let Some(tenant) = &self.tenant_id {
+            all.push(format!("https://sts.windows.net/{tenant}/"));
+        }
+        all
+    }
+
+    /// Every accepted `aud` value.
+    pub fn audiences(&self) -> Vec<String> {
+        if !self.audience.is_empty() {
+            return self.audience.clone();
+        }
+        match &self.client_id {
+            Some(id) => vec![id.clone(), format!("api://{id}")],
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Local accounts and browser sessions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Whether local accounts may sign in to the admin UI with a password.
+    pub local_login: bool,
+    /// A session unused for this many minutes ends.
+    pub session_idle_minutes: u64,
+    /// Every session ends this many hours after sign-in.
+    pub session_max_hours: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            local_login: true,
+            session_idle_minutes: 60,
+            session_max_hours: 12,
+        }
+    }
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -96,6 +204,8 @@ pub struct Config {
     /// `<data_dir>/secret_key` on first start when unset.
     pub secret_key: Option<String>,
     pub storage: StorageConfig,
+    pub oidc: OidcConfig,
+    pub auth: AuthConfig,
     /// Rocket's own log level: `off`, `critical`, `normal` or `debug`.
     pub log_level: String,
     /// `human` or `json` lines on standard error.
@@ -130,6 +240,8 @@ impl Default for Config {
             cors_origins: Vec::new(),
             secret_key: None,
             storage: StorageConfig::default(),
+            oidc: OidcConfig::default(),
+            auth: AuthConfig::default(),
             log_level: "critical".into(),
             log_format: LogFormat::Human,
             log_filter: "info".into(),
@@ -194,7 +306,12 @@ impl Config {
         figment = figment.merge(
             Env::prefixed("TBSEQ_")
                 .split("__")
-                .ignore(&["config", "test_postgres_url", "test_skip_postgres"])
+                .ignore(&[
+                    "config",
+                    "test_postgres_url",
+                    "test_skip_postgres",
+                    "test_oidc_issuer",
+                ])
                 .global(),
         );
         let figment = figment.select(Profile::Default);
@@ -258,12 +375,47 @@ impl Config {
                 "log_level: must be one of off, critical, normal, debug".into(),
             ));
         }
+        self.validate_oidc()?;
+        if self.auth.session_idle_minutes == 0 || self.auth.session_max_hours == 0 {
+            return Err(ConfigError::Invalid(
+                "auth.session_idle_minutes and auth.session_max_hours: must be at least 1".into(),
+            ));
+        }
         for origin in &self.cors_origins {
             if origin != "*" && url::Url::parse(origin).is_err() {
                 return Err(ConfigError::Invalid(format!(
                     "cors_origins: {origin:?} is not an origin such as https://portal.example.org"
                 )));
             }
+        }
+        Ok(())
+    }
+
+    fn validate_oidc(&self) -> Result<(), ConfigError> {
+        let oidc = &self.oidc;
+        if !oidc.enabled() {
+            return Ok(());
+        }
+        if let Some(issuer) = &oidc.issuer {
+            let parsed = url::Url::parse(issuer)
+                .map_err(|e| ConfigError::Invalid(format!("oidc.issuer: {e}")))?;
+            let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+            if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
+                return Err(ConfigError::Invalid(
+                    "oidc.issuer: must be an https:// URL (http:// only on loopback)".into(),
+                ));
+            }
+        }
+        if oidc.client_id.as_deref().unwrap_or("").is_empty() && oidc.audience.is_empty() {
+            return Err(ConfigError::Invalid(
+                "oidc.client_id: required when a provider is configured (or set oidc.audience)"
+                    .into(),
+            ));
+        }
+        if oidc.role_claim.is_empty() {
+            return Err(ConfigError::Invalid(
+                "oidc.role_claim: must not be empty".into(),
+            ));
         }
         Ok(())
     }
@@ -394,6 +546,30 @@ mod tests {
             "postgres://u:***@h:5432/db"
         );
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+
+    #[test]
+    fn entra_tenants_and_default_audiences() {
+        let mut oidc = OidcConfig {
+            tenant_id: Some("t1".into()),
+            client_id: Some("c1".into()),
+            ..OidcConfig::default()
+        };
+        assert!(oidc.enabled());
+        assert_eq!(
+            oidc.issuers(),
+            vec![
+                "https://login.microsoftonline.com/t1/v2.0".to_string(),
+                "https://sts.windows.net/t1/".to_string()
+            ]
+        );
+        assert_eq!(
+            oidc.audiences(),
+            vec!["c1".to_string(), "api://c1".to_string()]
+        );
+        oidc.audience = vec!["x".into()];
+        assert_eq!(oidc.audiences(), vec!["x".to_string()]);
+        assert!(!OidcConfig::default().enabled());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod identity;
 pub mod import;
 pub mod metrics;
 pub mod storage;
@@ -50,6 +51,7 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .mount("/", api::downloads::routes())
         .mount("/api/v1", api::routes())
         .mount("/", api::web::routes())
+        .mount("/", api::admin::routes())
         .register("/", api::catchers())
         .manage(app)
 }

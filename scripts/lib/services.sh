@@ -59,3 +59,38 @@ start_postgres() {
     _tbseq_cleanup+=("${run[*]} $bindir/pg_ctl -D $dir/data -m immediate stop; rm -rf $dir")
     export TBSEQ_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }
+
+# Starts the real OpenID Connect provider of the tests (panva oidc-provider, tests/oidc/op.mjs)
+# on a free loopback port, installing its pinned npm packages first if needed, and exports
+# TBSEQ_TEST_OIDC_ISSUER.
+start_oidc() {
+    local dir port log pid
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tests/oidc" && pwd)"
+    if ! command -v node >/dev/null 2>&1; then
+        echo "scripts: installing Node.js (Debian packages nodejs, npm)" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >&2
+        apt-get install -y -qq nodejs npm >&2
+    fi
+    if [ ! -d "$dir/node_modules/oidc-provider" ]; then
+        echo "scripts: installing the test OpenID provider (npm ci in tests/oidc)" >&2
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    fi
+    port=$(free_port)
+    log=$(mktemp /tmp/tbseq-oidc.XXXXXX.log)
+    node "$dir/op.mjs" "$port" >"$log" 2>&1 &
+    pid=$!
+    _tbseq_cleanup+=("kill $pid; rm -f $log")
+    local issuer="http://127.0.0.1:$port" i
+    for i in $(seq 1 100); do
+        if curl -sf -o /dev/null "$issuer/.well-known/openid-configuration"; then
+            export TBSEQ_TEST_OIDC_ISSUER="$issuer"
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    echo "scripts: the test OpenID provider did not start:" >&2
+    cat "$log" >&2
+    return 1
+}

@@ -2,12 +2,17 @@
 //! envelope on every error (404 and 405 included), paths with or without a trailing slash.
 //! Handlers stay thin: they parse, call a repository or a domain function, and serialise.
 
+pub mod admin;
+pub mod auth;
 pub mod cached;
 pub mod downloads;
 pub mod error;
 pub mod fairings;
 pub mod genphen;
 pub mod health;
+pub mod html;
+pub mod identity;
+pub mod oauth2;
 pub mod observe;
 pub mod overview;
 pub mod pages;
@@ -26,6 +31,8 @@ pub fn routes() -> Vec<Route> {
     let mut all = genphen::routes();
     all.extend(overview::routes());
     all.extend(submission::routes());
+    all.extend(identity::routes());
+    all.extend(oauth2::routes());
     all
 }
 
@@ -37,7 +44,10 @@ pub fn catchers() -> Vec<Catcher> {
 /// method becomes the 405 the original answers.
 fn catch_all<'r>(status: Status, req: &'r Request<'_>) -> catcher::BoxFuture<'r> {
     let mut allow = None;
+    let rejection = req.local_cache(|| auth::AuthRejection(None)).0.clone();
     let error = match status.code {
+        // A guard said why it refused (authentication, permission, provider down).
+        _ if rejection.is_some() => rejection.unwrap_or_else(ApiError::internal),
         404 => {
             let methods = allowed_methods(req);
             if methods.is_empty() || methods.contains(&req.method()) {
@@ -49,16 +59,8 @@ fn catch_all<'r>(status: Status, req: &'r Request<'_>) -> catcher::BoxFuture<'r>
             }
         }
         400 => ApiError::new(status, "parse_error", "Malformed request."),
-        401 => ApiError::new(
-            status,
-            "not_authenticated",
-            "Authentication credentials were not provided.",
-        ),
-        403 => ApiError::new(
-            status,
-            "permission_denied",
-            "You do not have permission to perform this action.",
-        ),
+        401 => auth::not_authenticated(),
+        403 => auth::permission_denied(crate::domain::identity::PERMISSION_DENIED),
         413 => ApiError::new(status, "too_large", "The request body is too large."),
         415 => ApiError::new(status, "unsupported_media_type", "Unsupported media type."),
         422 => ApiError::new(status, "invalid", "The request body could not be read."),

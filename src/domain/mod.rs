@@ -8,6 +8,7 @@ pub mod csv;
 pub mod fastq;
 pub mod filters;
 pub mod genotype;
+pub mod identity;
 pub mod pagination;
 pub mod signed;
 pub mod stats;

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use std::path::PathBuf;
 
 use rocket::http::{ContentType, Header, Method, Status};
@@ -106,14 +108,27 @@ pub fn hex_id() -> String {
     )
 }
 
-/// A running app on a fresh database, with an in-process HTTP client.
+/// A running app on a fresh database, with an in-process HTTP client (and, for
+/// [`TestApp::live`], a real listening server as well).
 pub struct TestApp {
     pub backend: Backend,
     pub client: Client,
     pub db: Db,
+    pub app: App,
     pub data_dir: PathBuf,
+    /// `http://127.0.0.1:PORT` of the listening server ([`TestApp::live`] only).
+    pub base_url: Option<String>,
+    shutdown: Option<rocket::Shutdown>,
     _tmp: tempfile::TempDir,
     _pg: Option<ScratchPostgres>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.notify();
+        }
+    }
 }
 
 impl TestApp {
@@ -147,14 +162,17 @@ impl TestApp {
         let data_dir = config.data_dir.clone();
         let (app, _) = App::open(config).await.expect("open the app");
         let db = app.db.clone();
-        let client = Client::tracked(tbseq::build_rocket(app))
+        let client = Client::tracked(tbseq::build_rocket(app.clone()))
             .await
             .expect("a valid rocket");
         TestApp {
             backend,
             client,
             db,
+            app,
             data_dir,
+            base_url: None,
+            shutdown: None,
             _tmp: tmp,
             _pg: pg,
         }
@@ -171,6 +189,33 @@ impl TestApp {
         TestApp::with_config(backend, move |c| c.database_url = Some(url)).await
     }
 
+    /// Like [`TestApp::with_config`], and also listening on a free loopback port, for flows
+    /// that a real browser (or another server) drives over HTTP.
+    pub async fn live(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let port = free_port();
+        let mut app = TestApp::with_config(backend, |c| {
+            c.port = port;
+            adjust(c)
+        })
+        .await;
+        let rocket = tbseq::build_rocket(app.app.clone())
+            .ignite()
+            .await
+            .expect("a valid rocket");
+        app.shutdown = Some(rocket.shutdown());
+        tokio::spawn(rocket.launch());
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            if http.get(format!("{base}/ping")).send().await.is_ok() {
+                app.base_url = Some(base);
+                return app;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the test server did not start on {base}");
+    }
+
     pub async fn get(&self, uri: &str) -> Reply {
         Reply::read(self.client.get(uri.to_string()).dispatch().await).await
     }
@@ -184,6 +229,15 @@ impl TestApp {
     }
 }
 
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A response read whole: status, headers and body.
 pub struct Reply {
     pub status: Status,
@@ -193,7 +247,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    async fn read(res: LocalResponse<'_>) -> Reply {
+    pub async fn read(res: LocalResponse<'_>) -> Reply {
         let status = res.status();
         let content_type = res.content_type();
         let headers = res
@@ -242,6 +296,35 @@ impl Reply {
         assert!(body["errors"][0]["detail"].is_string());
         self
     }
+}
+
+/// Like `both_backends!`, with the app made by `$make` (an `async fn(Backend) -> TestApp`):
+///
+/// ```ignore
+/// both_backends_with! { with_provider;
+///     async fn accepts_tokens(app) { … }
+/// }
+/// ```
+#[macro_export]
+macro_rules! both_backends_with {
+    ($make:path; $(async fn $name:ident($app:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::common::TestApp) $body
+
+            #[rocket::async_test]
+            async fn sqlite() {
+                run($make($crate::common::Backend::Sqlite).await).await
+            }
+
+            #[rocket::async_test]
+            async fn postgres() {
+                run($make($crate::common::Backend::Postgres).await).await
+            }
+        }
+    )*};
 }
 
 /// Runs each test body on SQLite and on PostgreSQL:

@@ -4,6 +4,7 @@
 mod catalogue;
 mod genes;
 mod genotype_resistance;
+mod identity;
 pub mod import;
 mod stats;
 mod summary;
@@ -12,6 +13,9 @@ mod system;
 pub use catalogue::CatalogueStore;
 pub use genes::{GeneStore, HistoryOrder};
 pub use genotype_resistance::GenotypeResistanceStore;
+pub use identity::{
+    ApiTokenInfo, ApiTokenOwner, ExternalUser, IdentityStore, NewUser, OidcState, SessionRecord,
+};
 pub use stats::{ResistanceQuery, StatsStore};
 pub use summary::{RefreshOptions, RefreshReport, SummaryStore, TableRefresh, SUMMARY_TABLES};
 pub use system::{SchemaColumn, SystemStore};
