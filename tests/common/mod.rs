@@ -139,21 +139,22 @@ impl TestApp {
     /// Like [`TestApp::new`], with a chance to adjust the configuration first.
     pub async fn with_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let tmp = tempfile::tempdir().expect("temp dir");
-        let mut config = Config::default();
-        adjust(&mut config);
-        let own_database = config.database_url.is_none();
-        let pg = match backend {
-            Backend::Postgres if own_database => Some(ScratchPostgres::create().await),
-            _ => None,
-        };
         let mut config = Config {
             data_dir: tmp.path().join("data"),
             environment: Environment::Testing,
             log_level: "off".into(),
             database_pool_size: 4,
-            ..config
+            ..Config::default()
         };
-        if own_database {
+        adjust(&mut config);
+        // A test that names its own database keeps it; others get a fresh one.
+        let pg = match backend {
+            Backend::Postgres if config.database_url.is_none() => {
+                Some(ScratchPostgres::create().await)
+            }
+            _ => None,
+        };
+        if config.database_url.is_none() {
             config.database_url = Some(match &pg {
                 None => format!("sqlite://{}", tmp.path().join("test.sqlite3").display()),
                 Some(pg) => pg.url.clone(),
