@@ -212,7 +212,7 @@ async fn login_submit(
             return Err(page);
         }
         Err(LoginError::Db(e)) => {
-            eprintln!("tbseq: database error: {e}");
+            tracing::error!("database error: {e}");
             return Err(Page::failure(Status::InternalServerError, LOGIN_FAILED));
         }
     };

@@ -73,7 +73,7 @@ async fn genotype_resistance_csv(
                 Ok(next) => next,
                 Err(e) => {
                     // Too late for an error status; the download ends short.
-                    eprintln!("tbseq: GenotypeResistance.csv stopped: {e}");
+                    tracing::error!("GenotypeResistance.csv stopped: {e}");
                     break;
                 }
             };

@@ -101,7 +101,7 @@ impl ApiError {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> ApiError {
         // The cause goes to the server log, never to the client.
-        eprintln!("tbseq: database error: {e}");
+        tracing::error!("database error: {e}");
         ApiError::internal()
     }
 }

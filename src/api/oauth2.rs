@@ -110,7 +110,7 @@ async fn callback(
         )
         .await
         .map_err(|e| {
-            eprintln!("tbseq: provider sign-in failed: {e}");
+            tracing::warn!("provider sign-in failed: {e}");
             failed()
         })?;
     let identity = app.identity.identity(&claims).ok_or_else(failed)?;
@@ -120,7 +120,7 @@ async fn callback(
         .await
         .map_err(|e| match e {
             AuthError::Db(e) => {
-                eprintln!("tbseq: database error: {e}");
+                tracing::error!("database error: {e}");
                 Page::failure(Status::InternalServerError, LOGIN_FAILED)
             }
             _ => failed(),
@@ -148,7 +148,7 @@ pub async fn begin_session(
         .start_session(user, client.user_agent.as_deref(), Some(&client.address))
         .await
         .map_err(|e| {
-            eprintln!("tbseq: database error: {e}");
+            tracing::error!("database error: {e}");
             Page::failure(Status::InternalServerError, LOGIN_FAILED)
         })?;
     set_cookie(
@@ -166,7 +166,7 @@ pub async fn begin_session(
 pub async fn sign_out(app: &App, base: &BaseUrl, cookies: &CookieJar<'_>) -> Redirect {
     if let Some(cookie) = cookies.get_private(SESSION_COOKIE) {
         if let Err(e) = app.identity.end_session(cookie.value()).await {
-            eprintln!("tbseq: database error: {e}");
+            tracing::error!("database error: {e}");
         }
     }
     remove_cookie(cookies, SESSION_COOKIE);

@@ -166,10 +166,11 @@ impl Identity {
         match self.db.upsert_external_user(identity).await? {
             ExternalUser::User(user) => Ok(*user),
             ExternalUser::UsernameTaken => {
-                eprintln!(
-                    "tbseq: refused a token from {} for {:?}: a local account or another \
+                tracing::warn!(
+                    "refused a token from {} for {:?}: a local account or another \
                      provider's user already has that username",
-                    identity.issuer, identity.subject
+                    identity.issuer,
+                    identity.subject
                 );
                 Err(AuthError::Failed(INVALID_TOKEN))
             }

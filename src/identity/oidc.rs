@@ -178,7 +178,7 @@ impl Oidc {
                 Ok((d, k))
             }
             Err(e) => {
-                eprintln!("tbseq: identity provider {}: {e}", self.issuer);
+                tracing::warn!("identity provider {}: {e}", self.issuer);
                 *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some((Instant::now(), e.to_string()));
                 Err(e)
