@@ -222,6 +222,8 @@ pub struct Config {
     pub frontend_dir: Option<PathBuf>,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace: u32,
+    /// Largest file the import API accepts, in bytes.
+    pub import_max_bytes: u64,
     /// A variant counts as present in a sample when its allele frequency reaches this value
     /// (the WHO catalogue's own threshold by default).
     pub variant_presence_threshold: f64,
@@ -251,6 +253,7 @@ impl Default for Config {
             variant_presence_threshold: 0.75,
             frontend_dir: None,
             shutdown_grace: 10,
+            import_max_bytes: 1 << 30,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod genphen;
 pub mod health;
 pub mod html;
 pub mod identity;
+pub mod imports;
 pub mod oauth2;
 pub mod observe;
 pub mod overview;
@@ -32,6 +33,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(overview::routes());
     all.extend(submission::routes());
     all.extend(identity::routes());
+    all.extend(imports::routes());
     all.extend(oauth2::routes());
     all
 }
