@@ -193,7 +193,7 @@ async fn refresh(app: &State<App>, _staff: StaffUser) -> ApiResult<Json<Refreshe
             .iter()
             .map(|t| RefreshedTable {
                 table: t.table.to_string(),
-                rows: t.rows as u64,
+                rows: t.rows,
                 seconds: t.duration.as_secs_f64(),
             })
             .collect(),
