@@ -30,7 +30,7 @@ async fn token(app: &TestApp, username: &str, staff: bool) -> String {
 }
 
 async fn post(app: &TestApp, uri: &str, token: Option<&str>, body: &[u8]) -> Reply {
-    let mut req = app.client.post(uri.to_string()).body(body.to_vec());
+    let mut req = app.client.post(uri.to_string()).body(body);
     if let Some(t) = token {
         req.add_header(Header::new("Authorization", format!("Bearer {t}")));
     }
