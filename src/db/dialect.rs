@@ -46,6 +46,17 @@ impl Dialect {
         }
     }
 
+    /// Brings the planner's statistics up to date. PostgreSQL plans the summary queries from
+    /// them, and right after a bulk import (before autovacuum has looked) it would otherwise
+    /// take the tables for empty and choose nested loops over hundreds of thousands of rows.
+    /// SQLite's summary SQL fixes its join order itself.
+    pub fn analyze(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("ANALYZE"),
+        }
+    }
+
     /// Whether a table exists; one parameter, the table name.
     pub fn table_exists(self) -> &'static str {
         match self {

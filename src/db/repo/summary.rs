@@ -335,6 +335,9 @@ impl SummaryStore for Db {
             )));
         }
         let started = Instant::now();
+        if let Some(analyze) = self.dialect().analyze() {
+            self.execute(analyze, params![]).await?;
+        }
         let mut tx = self.begin().await?;
         if let Some(lock) = self.dialect().serialize_refresh() {
             tx.execute(lock, params![]).await?;
