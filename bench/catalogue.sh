@@ -72,6 +72,7 @@ run_backend() {
     kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
+exec > >(tee "$OUT")
 {
     echo "# tbseq catalogue benchmark, $(date -u +%FT%TZ), $(nproc) cores"
     if [ "$WHICH" != postgres ]; then
@@ -83,4 +84,4 @@ run_backend() {
         psql "$admin" -qc "DROP DATABASE IF EXISTS tbseq_bench" -c "CREATE DATABASE tbseq_bench"
         run_backend postgres "${admin%/*}/tbseq_bench"
     fi
-} | tee "$OUT"
+}

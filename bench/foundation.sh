@@ -45,6 +45,8 @@ with open(os.path.join(work, "pid"), "w") as f:
 PY
 }
 
+# Everything printed also goes to $OUT (no pipeline subshell, so the cleanup sees the server).
+exec > >(tee "$OUT")
 {
     echo "# tbseq foundation benchmark, $(date -u +%FT%TZ)"
     echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
@@ -70,4 +72,4 @@ PY
         grep -E "Requests/sec|Transfer/sec|Latency  |50%|90%|99%|requests in|Non-2xx" "$work/wrk.txt"
         echo "peak resident memory under load: ${peak} kB"
     done
-} | tee "$OUT"
+}
