@@ -162,11 +162,7 @@ impl Job<'_> {
     }
 
     fn finish_rejected(self) -> ImportError {
-        ImportError::Rejected {
-            file: self.file,
-            errors: self.errors.list,
-            more: self.errors.more,
-        }
+        self.errors.into_rejected(&self.file)
     }
 }
 
