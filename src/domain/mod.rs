@@ -12,4 +12,5 @@ pub mod identity;
 pub mod pagination;
 pub mod signed;
 pub mod stats;
+pub mod submission;
 pub mod variants;
