@@ -24,6 +24,17 @@ impl Dialect {
         }
     }
 
+    /// Appended to a `SELECT` of one package row inside a transaction, so that two requests
+    /// changing the same package (an import, matching, a transition) never interleave.
+    /// PostgreSQL refuses at once when another transaction holds the row (the original's
+    /// `FOR UPDATE NOWAIT`); SQLite's `BEGIN IMMEDIATE` already serialises every writer.
+    pub fn lock_row(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE NOWAIT",
+        }
+    }
+
     /// After rows were inserted with explicit ids, moves PostgreSQL's identity sequence past
     /// them (SQLite's `INTEGER PRIMARY KEY` always continues from the largest id).
     pub fn reset_identity(self, table: &str, column: &str) -> Option<String> {

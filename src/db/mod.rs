@@ -36,6 +36,9 @@ pub enum DbError {
     Query(String),
     #[error("unique constraint violated: {0}")]
     Conflict(String),
+    /// A row lock another transaction holds (`FOR UPDATE NOWAIT`).
+    #[error("row is locked: {0}")]
+    Locked(String),
     #[error("database result could not be read: {0}")]
     Decode(String),
     #[error("migration failed: {0}")]
@@ -238,6 +241,13 @@ pub struct Tx {
 impl Tx {
     fn conn(&mut self) -> &mut Conn {
         self.conn.as_mut().expect("transaction already finished")
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.conn {
+            Some(Conn::Postgres(_)) => Dialect::Postgres,
+            _ => Dialect::Sqlite,
+        }
     }
 
     pub async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, DbError> {

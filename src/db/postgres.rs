@@ -228,5 +228,8 @@ fn map_err(e: tokio_postgres::Error) -> DbError {
     if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
         return DbError::Conflict(describe(&e));
     }
+    if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+        return DbError::Locked(describe(&e));
+    }
     DbError::Query(describe(&e))
 }

@@ -5,6 +5,7 @@ mod catalogue;
 mod genes;
 mod genotype_resistance;
 mod identity;
+pub mod package_state;
 pub mod import;
 mod stats;
 mod summary;
