@@ -29,6 +29,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Tokens, sessions, passwords and the identity provider.
     pub identity: Arc<Identity>,
+    /// Wakes the notification worker after a change queued e-mails.
+    pub mailer: Arc<tokio::sync::Notify>,
 }
 
 /// What `open` did, for the start-up message.
@@ -66,6 +68,7 @@ impl App {
                 genes: Arc::default(),
                 metrics: Arc::default(),
                 identity,
+                mailer: Arc::default(),
             },
             OpenReport {
                 migrations_applied,

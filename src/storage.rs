@@ -21,6 +21,11 @@ pub enum StorageError {
     Check(String),
 }
 
+/// The object key of an attachment's stored name (`<uuid>.<rest of the uploaded name>`).
+pub fn attachment_key(name: &str) -> String {
+    format!("attachments/{name}")
+}
+
 #[derive(Clone)]
 pub struct FileStore {
     kind: StorageKind,
@@ -60,6 +65,36 @@ impl FileStore {
     /// Where files go (a folder, or a bucket), for diagnostics.
     pub fn location(&self) -> &str {
         &self.location
+    }
+
+    /// Stores a small object whole (attachments; FASTQ files are streamed elsewhere).
+    pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> Result<(), object_store::Error> {
+        self.inner
+            .put(&ObjectPath::from(key), PutPayload::from(bytes))
+            .await
+            .map(|_| ())
+    }
+
+    /// Reads a small object whole; `None` when it does not exist.
+    pub async fn get_bytes(&self, key: &str) -> Result<Option<bytes::Bytes>, object_store::Error> {
+        match self.inner.get(&ObjectPath::from(key)).await {
+            Ok(result) => Ok(Some(result.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes stored attachments after the rows naming them were deleted. A failure only
+    /// leaves an orphan file behind (logged), never an error for the request.
+    pub async fn delete_attachments(&self, names: &[String]) {
+        for name in names {
+            let key = attachment_key(name);
+            if let Err(e) = self.inner.delete(&ObjectPath::from(key.as_str())).await {
+                if !matches!(e, object_store::Error::NotFound { .. }) {
+                    tracing::warn!(key, "cannot delete a stored attachment: {e}");
+                }
+            }
+        }
     }
 
     /// Writes, reads back and deletes a small probe object.

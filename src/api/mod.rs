@@ -4,9 +4,11 @@
 
 pub mod admin;
 pub mod auth;
+pub mod body;
 pub mod cached;
 pub mod downloads;
 pub mod error;
+pub mod files;
 pub mod fairings;
 pub mod genphen;
 pub mod health;
@@ -16,6 +18,8 @@ pub mod imports;
 pub mod oauth2;
 pub mod observe;
 pub mod overview;
+pub mod package_items;
+pub mod packages;
 pub mod pages;
 pub mod query;
 pub mod submission;
@@ -32,6 +36,8 @@ pub fn routes() -> Vec<Route> {
     let mut all = genphen::routes();
     all.extend(overview::routes());
     all.extend(submission::routes());
+    all.extend(packages::routes());
+    all.extend(package_items::routes());
     all.extend(identity::routes());
     all.extend(imports::routes());
     all.extend(oauth2::routes());

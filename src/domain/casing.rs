@@ -50,6 +50,31 @@ pub fn snake_to_camel(key: &str) -> String {
     out
 }
 
+/// A request body object with its keys in snake_case (one level; nested objects are
+/// converted where they are read).
+pub fn snake_keys(
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    map.iter()
+        .map(|(k, v)| (camel_to_snake(k), v.clone()))
+        .collect()
+}
+
+/// A JSON value with every object key camelCased, at every depth (the original's renderer
+/// also converts keys inside JSON columns: `not_used_columns` → `notUsedColumns`).
+pub fn camel_keys_deep(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (snake_to_camel(k), camel_keys_deep(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(camel_keys_deep).collect()),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

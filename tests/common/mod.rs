@@ -356,3 +356,68 @@ macro_rules! both_backends {
         }
     )*};
 }
+
+/// A signed-in API caller: a new user (first name from the username, last name
+/// `<Name>son`, e-mail `<username>@example.com`, as the original's fixtures) and a personal
+/// API token.
+pub struct Caller {
+    pub id: i64,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn caller(&self, username: &str, staff: bool) -> Caller {
+        use tbseq::db::repo::{IdentityStore, NewUser};
+        let mut first = username.to_string();
+        if let Some(c) = first.get_mut(0..1) {
+            c.make_ascii_uppercase();
+        }
+        let id = self
+            .db
+            .create_user(&NewUser {
+                username: username.into(),
+                email: format!("{username}@example.com"),
+                first_name: first.clone(),
+                last_name: format!("{first}son"),
+                password_hash: None,
+                is_staff: staff,
+                is_superuser: false,
+            })
+            .await
+            .expect("create a user");
+        let token = tbseq::identity::create_api_token(&self.db, id, "test", None)
+            .await
+            .expect("create a token")
+            .1;
+        Caller { id, token }
+    }
+
+    /// A request with an optional bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        caller: Option<&Caller>,
+        body: Option<&Json>,
+    ) -> Reply {
+        let mut req = self.client.req(method, uri.to_string());
+        if let Some(c) = caller {
+            req.add_header(Header::new("Authorization", format!("Bearer {}", c.token)));
+        }
+        if let Some(b) = body {
+            req.add_header(ContentType::JSON);
+            req.set_body(b.to_string());
+        }
+        Reply::read(req.dispatch().await).await
+    }
+
+    /// The first column of the first row of a query, as an integer.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        self.db
+            .query_one(sql, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get(0)
+            .unwrap()
+    }
+}

@@ -5,6 +5,10 @@ mod catalogue;
 mod genes;
 mod genotype_resistance;
 mod identity;
+mod matching;
+pub mod outbox;
+mod package_items;
+mod packages;
 pub mod package_state;
 pub mod import;
 mod stats;
@@ -14,6 +18,9 @@ mod system;
 pub use catalogue::CatalogueStore;
 pub use genes::{GeneStore, HistoryOrder};
 pub use genotype_resistance::GenotypeResistanceStore;
+pub use package_items::{find, Edit, PackageItemStore, TestKind};
+pub use matching::{MatchError, MatchReport, MatchingStore};
+pub use packages::{PackageStore, TransitionFailure};
 pub use identity::{
     ApiTokenInfo, ApiTokenOwner, ExternalUser, IdentityStore, NewUser, OidcState, SessionRecord,
 };
