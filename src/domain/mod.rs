@@ -9,6 +9,7 @@ pub mod fastq;
 pub mod filters;
 pub mod genotype;
 pub mod identity;
+pub mod matching;
 pub mod pagination;
 pub mod signed;
 pub mod stats;
