@@ -5,8 +5,9 @@ mod catalogue;
 mod genes;
 mod genotype_resistance;
 mod identity;
-pub mod package_state;
 pub mod import;
+mod matching;
+pub mod package_state;
 mod stats;
 mod summary;
 mod system;
@@ -17,6 +18,7 @@ pub use genotype_resistance::GenotypeResistanceStore;
 pub use identity::{
     ApiTokenInfo, ApiTokenOwner, ExternalUser, IdentityStore, NewUser, OidcState, SessionRecord,
 };
+pub use matching::{MatchError, MatchReport, MatchingStore};
 pub use stats::{ResistanceQuery, StatsStore};
 pub use summary::{RefreshOptions, RefreshReport, SummaryStore, TableRefresh, SUMMARY_TABLES};
 pub use system::{SchemaColumn, SystemStore};
