@@ -81,12 +81,15 @@ impl MatchingStore for Db {
         if !has_data(&mut tx, package_id).await? {
             return Err(MatchError::NoData);
         }
-        if package.matching_state != MatchingState::NeverMatched {
-            reset(&mut tx, package_id).await?;
-        }
+        let previous = if package.matching_state != MatchingState::NeverMatched {
+            reset(&mut tx, package_id).await?
+        } else {
+            None
+        };
         let snapshot = load_snapshot(&mut tx, package_id).await?;
         let plan = plan(&snapshot);
         apply(&mut tx, package_id, &plan).await?;
+        drop_samples(&mut tx, package_id, previous).await?;
         tx.execute(
             "UPDATE submission_package SET matching_state = 'MATCHED' WHERE id = $1",
             params![package_id],
@@ -114,20 +117,52 @@ async fn has_data(tx: &mut Tx, package: i64) -> Result<bool, DbError> {
     Ok(row.map(|r| r.get::<i64>(0)).transpose()?.unwrap_or(0) > 0)
 }
 
-/// Step 2 of §5: forget what the previous run decided, including the samples it created
-/// (their sequencing data lose the sample first; the schema nulls the remaining references).
-async fn reset(tx: &mut Tx, package: i64) -> Result<(), DbError> {
+/// Step 2 of §5: forget what the previous run decided. The samples it created lose every
+/// reference now (what the schema's `ON DELETE SET NULL` would do), so that no lookup can
+/// find them, but their rows go only after the new samples exist ([`drop_samples`]): SQLite
+/// would otherwise hand the new samples the ids just freed. Returns the largest such id.
+async fn reset(tx: &mut Tx, package: i64) -> Result<Option<i64>, DbError> {
     for sql in [
         "UPDATE submission_samplealias SET verdicts = '[]', match_source = NULL, sample_id = NULL \
          WHERE package_id = $1",
         "UPDATE submission_mictest SET sample_id = NULL WHERE package_id = $1",
         "UPDATE submission_pdstest SET sample_id = NULL WHERE package_id = $1",
         "UPDATE submission_packagesequencingdata SET verdicts = '[]' WHERE package_id = $1",
-        "UPDATE submission_sequencingdata SET sample_id = NULL \
-         WHERE sample_id IN (SELECT id FROM submission_sample WHERE package_id = $1)",
-        "DELETE FROM submission_sample WHERE package_id = $1",
     ] {
         tx.execute(sql, params![package]).await?;
+    }
+    for table in [
+        "submission_sequencingdata",
+        "submission_samplealias",
+        "submission_mictest",
+        "submission_pdstest",
+    ] {
+        tx.execute(
+            &format!(
+                "UPDATE {table} SET sample_id = NULL \
+                 WHERE sample_id IN (SELECT id FROM submission_sample WHERE package_id = $1)"
+            ),
+            params![package],
+        )
+        .await?;
+    }
+    let row = tx
+        .query_opt(
+            "SELECT MAX(id) FROM submission_sample WHERE package_id = $1",
+            params![package],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)).transpose()?.flatten())
+}
+
+/// Deletes the samples the previous run created (ids up to `last`; new ones come after).
+async fn drop_samples(tx: &mut Tx, package: i64, last: Option<i64>) -> Result<(), DbError> {
+    if let Some(last) = last {
+        tx.execute(
+            "DELETE FROM submission_sample WHERE package_id = $1 AND id <= $2",
+            params![package, last],
+        )
+        .await?;
     }
     Ok(())
 }
