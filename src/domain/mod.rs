@@ -11,6 +11,7 @@ pub mod filters;
 pub mod genotype;
 pub mod identity;
 pub mod lifecycle;
+pub mod matching;
 pub mod notifications;
 pub mod packages;
 pub mod pagination;
