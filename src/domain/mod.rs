@@ -9,6 +9,7 @@ pub mod fastq;
 pub mod filters;
 pub mod genotype;
 pub mod identity;
+pub mod notifications;
 pub mod pagination;
 pub mod signed;
 pub mod stats;
