@@ -6,6 +6,7 @@ mod genes;
 mod genotype_resistance;
 mod identity;
 pub mod import;
+pub mod outbox;
 mod stats;
 mod summary;
 mod system;
@@ -16,6 +17,7 @@ pub use genotype_resistance::GenotypeResistanceStore;
 pub use identity::{
     ApiTokenInfo, ApiTokenOwner, ExternalUser, IdentityStore, NewUser, OidcState, SessionRecord,
 };
+pub use outbox::{OutboxCounts, OutboxMessage, OutboxStatus, OutboxStore};
 pub use stats::{ResistanceQuery, StatsStore};
 pub use summary::{RefreshOptions, RefreshReport, SummaryStore, TableRefresh, SUMMARY_TABLES};
 pub use system::{SchemaColumn, SystemStore};
