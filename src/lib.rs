@@ -13,6 +13,7 @@ pub mod domain;
 pub mod identity;
 pub mod import;
 pub mod metrics;
+pub mod notify;
 pub mod storage;
 pub mod telemetry;
 
@@ -46,6 +47,7 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .attach(observe)
         .attach(api::fairings::NormalizePath)
         .attach(cors)
+        .attach(notify::fairing())
         .mount("/", api::health::routes())
         .mount("/", api::observe::routes())
         .mount("/", api::downloads::routes())

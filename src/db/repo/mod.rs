@@ -22,6 +22,7 @@ pub use identity::{
     ApiTokenInfo, ApiTokenOwner, ExternalUser, IdentityStore, NewUser, OidcState, SessionRecord,
 };
 pub use matching::{MatchError, MatchReport, MatchingStore};
+pub use outbox::{OutboxCounts, OutboxMessage, OutboxStatus, OutboxStore};
 pub use package_items::{find, Edit, PackageItemStore, TestKind};
 pub use packages::{PackageStore, TransitionFailure};
 pub use stats::{ResistanceQuery, StatsStore};
