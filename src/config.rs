@@ -307,6 +307,8 @@ pub struct Config {
     pub shutdown_grace: u32,
     /// Largest file the import API accepts, in bytes.
     pub import_max_bytes: u64,
+    /// Largest MIC/PDST workbook a submitter may upload, in bytes.
+    pub workbook_max_bytes: u64,
     /// A variant counts as present in a sample when its allele frequency reaches this value
     /// (the WHO catalogue's own threshold by default).
     pub variant_presence_threshold: f64,
@@ -338,6 +340,7 @@ impl Default for Config {
             frontend_dir: None,
             shutdown_grace: 10,
             import_max_bytes: 1 << 30,
+            workbook_max_bytes: 32 << 20,
         }
     }
 }

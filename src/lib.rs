@@ -36,6 +36,10 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
     figment = figment
         .merge(("shutdown.grace", config.shutdown_grace))
         .merge(("shutdown.mercy", 5));
+    // Workbooks arrive as multipart files; Rocket's defaults (1 MiB) are too small.
+    figment = figment
+        .merge(("limits.file", config.workbook_max_bytes))
+        .merge(("limits.data-form", config.workbook_max_bytes + (1 << 20)));
     if config.workers > 0 {
         figment = figment.merge(("workers", config.workers));
     }
