@@ -14,3 +14,4 @@ pub mod signed;
 pub mod stats;
 pub mod submission;
 pub mod variants;
+pub mod workbook;
