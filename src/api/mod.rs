@@ -18,6 +18,7 @@ pub mod observe;
 pub mod overview;
 pub mod pages;
 pub mod query;
+pub mod static_files;
 pub mod submission;
 pub mod web;
 
