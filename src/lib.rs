@@ -56,6 +56,7 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .mount("/", api::observe::routes())
         .mount("/", api::downloads::routes())
         .mount("/", api::files::routes())
+        .mount("/", api::static_files::routes())
         .mount("/api/v1", api::routes())
         .mount("/", api::web::routes())
         .mount("/", api::admin::routes())

@@ -22,6 +22,7 @@ pub mod package_items;
 pub mod packages;
 pub mod pages;
 pub mod query;
+pub mod static_files;
 pub mod submission;
 pub mod web;
 

@@ -19,3 +19,4 @@ pub mod signed;
 pub mod stats;
 pub mod submission;
 pub mod variants;
+pub mod workbook;
