@@ -5,8 +5,7 @@
 #
 # Against the release binary on SQLite (and on PostgreSQL when TBSEQ_BENCH_POSTGRES_URL names
 # a database tbseq may use; it is emptied first):
-# 1. POST a generated PDST workbook of N rows (13 drug columns, a Country and a Sampling date
-#    column) to /api/v1/submission/packages/{id}/pds-tests/: wall time of the request and the
+# 1. POST a generated PDST workbook of N rows (examples/pdst_workbook.rs) to /api/v1/submission/packages/{id}/pds-tests/: wall time of the request and the
 #    server's peak resident memory (VmHWM) before and after.
 # 2. wrk: GET /api/v1/submission/packages/{id}/ with a valid personal API token.
 # Results go to stdout and bench-results/submission-<date>.txt. Traffic stays on 127.0.0.1.

@@ -19,6 +19,7 @@ pub mod oauth2;
 pub mod observe;
 pub mod overview;
 pub mod package_items;
+pub mod package_tests;
 pub mod packages;
 pub mod pages;
 pub mod query;
@@ -39,6 +40,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(submission::routes());
     all.extend(packages::routes());
     all.extend(package_items::routes());
+    all.extend(package_tests::routes());
     all.extend(identity::routes());
     all.extend(imports::routes());
     all.extend(oauth2::routes());
@@ -94,10 +96,17 @@ pub(crate) fn allowed_methods(req: &Request<'_>) -> Vec<Method> {
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
-    let mut methods: Vec<Method> = req
+    let matching: Vec<&Route> = req
         .rocket()
         .routes()
         .filter(|route| route_matches(route.uri.path(), &segments))
+        .collect();
+    // A catch-all (the frontend's `/<path..>`) says nothing about a path that has routes of
+    // its own: `GET` on a POST-only API path is still a 405.
+    let specific = matching.iter().any(|r| !r.uri.path().contains("..>"));
+    let mut methods: Vec<Method> = matching
+        .iter()
+        .filter(|r| !specific || !r.uri.path().contains("..>"))
         .map(|route| route.method)
         .collect();
     if methods.contains(&Method::Get) {

@@ -21,7 +21,14 @@ use crate::domain::identity::User;
 use crate::domain::workbook::{self, Kind, Limits, WorkbookError};
 
 pub fn routes() -> Vec<Route> {
-    routes![mic, pds, clear_mic, clear_pds]
+    routes![
+        mic,
+        pds,
+        clear_mic,
+        clear_pds,
+        mic_without_form,
+        pds_without_form
+    ]
 }
 
 /// The multipart form; other fields the frontend sends (`type`, `pk`) are ignored.
@@ -150,7 +157,10 @@ async fn import(
         size,
         metadata,
     };
-    let outcome = app.db.import_workbook(package.id, &parsed, &attachment).await;
+    let outcome = app
+        .db
+        .import_workbook(package.id, &parsed, &attachment)
+        .await;
     let counts = match outcome {
         Ok(edit) => match edited(edit) {
             Ok(Ok(counts)) => counts,
@@ -198,6 +208,24 @@ async fn pds(
     form: Result<Form<Upload<'_>>, Errors<'_>>,
 ) -> ApiResult<Json<Value>> {
     import(app, &user.0, &base, pk, TestKind::Pds, form).await
+}
+
+/// A body that is not a form (JSON, nothing) carries no file: the same 400 as a form
+/// without one, after the same ownership checks.
+async fn without_form(app: &App, user: &User, pk: &str) -> ApiResult<Json<Value>> {
+    let package = parent_package(app, user, pk).await?;
+    require_editable(&package)?;
+    Err(file_error(REQUIRED))
+}
+
+#[post("/submission/packages/<pk>/mic-tests", rank = 2)]
+async fn mic_without_form(app: &State<App>, user: CurrentUser, pk: &str) -> ApiResult<Json<Value>> {
+    without_form(app, &user.0, pk).await
+}
+
+#[post("/submission/packages/<pk>/pds-tests", rank = 2)]
+async fn pds_without_form(app: &State<App>, user: CurrentUser, pk: &str) -> ApiResult<Json<Value>> {
+    without_form(app, &user.0, pk).await
 }
 
 async fn clear(

@@ -14,6 +14,7 @@ mod packages;
 mod stats;
 mod summary;
 mod system;
+mod workbooks;
 
 pub use catalogue::CatalogueStore;
 pub use genes::{GeneStore, HistoryOrder};
@@ -28,6 +29,7 @@ pub use packages::{PackageStore, TransitionFailure};
 pub use stats::{ResistanceQuery, StatsStore};
 pub use summary::{RefreshOptions, RefreshReport, SummaryStore, TableRefresh, SUMMARY_TABLES};
 pub use system::{SchemaColumn, SystemStore};
+pub use workbooks::{ImportCounts, NewAttachment, WorkbookStore};
 
 use crate::db::Value;
 use crate::domain::filters::contains_pattern;

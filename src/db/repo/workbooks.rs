@@ -85,7 +85,9 @@ impl WorkbookStore for Db {
             let code: String = row.get(0)?;
             for i in 0..4 {
                 if let Some(key) = row.get::<Option<String>>(i)? {
-                    countries.entry(key.to_uppercase()).or_insert_with(|| code.clone());
+                    countries
+                        .entry(key.to_uppercase())
+                        .or_insert_with(|| code.clone());
                 }
             }
         }
