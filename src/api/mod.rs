@@ -8,8 +8,8 @@ pub mod body;
 pub mod cached;
 pub mod downloads;
 pub mod error;
-pub mod files;
 pub mod fairings;
+pub mod files;
 pub mod genphen;
 pub mod health;
 pub mod html;
@@ -17,6 +17,7 @@ pub mod identity;
 pub mod imports;
 pub mod oauth2;
 pub mod observe;
+pub mod openapi;
 pub mod overview;
 pub mod package_items;
 pub mod packages;
@@ -41,6 +42,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(identity::routes());
     all.extend(imports::routes());
     all.extend(oauth2::routes());
+    all.extend(openapi::routes());
     all
 }
 
