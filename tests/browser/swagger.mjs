@@ -36,6 +36,9 @@ try {
   page.on("console", (m) => {
     if (m.type() === "error") problems.push(`console error: ${m.text()}`);
   });
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`${r.status()} on ${r.url()}`);
+  });
   page.on("request", (r) => {
     const url = r.url();
     if (!url.startsWith(origin) && !url.startsWith("data:")) {

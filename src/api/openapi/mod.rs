@@ -350,6 +350,7 @@ const DOCS_PAGE: &str = r#"<!DOCTYPE html>
 <meta charset="utf-8">
 <title>tbseq API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/api/v1/docs/swagger-ui.css">
 </head>
 <body>
