@@ -223,6 +223,10 @@ async fn the_document_is_openapi_3() {
     let doc = schema_document(&app).await;
     // Both forms of the path, the same document.
     assert_eq!(app.get("/api/v1/schema").await.json(), doc);
+    // Kept for inspection and external validators.
+    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("openapi.json");
+    std::fs::write(&copy, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    println!("the document: {}", copy.display());
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
     assert_eq!(

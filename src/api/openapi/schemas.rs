@@ -411,6 +411,26 @@ pub fn components() -> Map<String, Value> {
             ),
         ),
         (
+            "PackagePatch",
+            described(
+                object_with(
+                    &[
+                        ("name", json!({ "type": "string", "maxLength": 1024 })),
+                        (
+                            "description",
+                            nullable(json!({ "type": "string", "maxLength": 8192 })),
+                        ),
+                        (
+                            "origin",
+                            nullable(json!({ "type": "string", "maxLength": 1024 })),
+                        ),
+                    ],
+                    &[],
+                ),
+                "Only the keys given change.",
+            ),
+        ),
+        (
             "RejectInput",
             object_with(
                 &[("reason", text("Why the package is rejected."))],
@@ -460,6 +480,20 @@ pub fn components() -> Map<String, Value> {
                     ("role", json!({ "type": "string", "maxLength": 1024 })),
                 ],
                 &["firstName", "lastName", "role"],
+            ),
+        ),
+        (
+            "ContributorPatch",
+            described(
+                object_with(
+                    &[
+                        ("firstName", json!({ "type": "string", "maxLength": 1024 })),
+                        ("lastName", json!({ "type": "string", "maxLength": 1024 })),
+                        ("role", json!({ "type": "string", "maxLength": 1024 })),
+                    ],
+                    &[],
+                ),
+                "Only the keys given change.",
             ),
         ),
         (

@@ -81,7 +81,7 @@ pub fn operations() -> Vec<Op> {
             .errors(&[400, 403, 404]),
         package_op("patch", "", "packages", "Change some of a package's fields")
             .describe("Unknown keys (the frontend sends `packageId`) are ignored.")
-            .json_body(r("PackageInput"), true)
+            .json_body(r("PackagePatch"), true)
             .ok(200, "The package.", r("Package"))
             .errors(&[400, 403, 404]),
         package_op("delete", "", "packages", "Delete a package")
@@ -169,7 +169,7 @@ pub fn operations() -> Vec<Op> {
             "package items",
             "Change a contributor",
         )
-        .json_body(r("ContributorInput"), true)
+        .json_body(r("ContributorPatch"), true)
         .ok(200, "The contributor.", r("Contributor"))
         .errors(&[400, 404]),
         nested(
