@@ -592,6 +592,97 @@ async fn live_answers_have_the_documented_shapes() {
         Status::Ok,
     )
     .await;
+    let contributor = c
+        .call(
+            get,
+            &contributors,
+            "/api/v1/submission/packages/{id}/contributors/",
+            me,
+            None,
+            Status::Ok,
+        )
+        .await[0]["pk"]
+        .as_i64()
+        .unwrap();
+    let one_contributor = "/api/v1/submission/packages/{id}/contributors/{contributorId}/";
+    c.call(
+        Method::Patch,
+        &format!("{contributors}{contributor}/"),
+        one_contributor,
+        me,
+        Some(json!({"role": "Curator"})),
+        Status::Ok,
+    )
+    .await;
+    c.call(
+        get,
+        &format!("{contributors}{contributor}/"),
+        one_contributor,
+        me,
+        None,
+        Status::Ok,
+    )
+    .await;
+    let message = c
+        .call(
+            get,
+            &messages,
+            "/api/v1/submission/packages/{id}/messages/",
+            me,
+            None,
+            Status::Ok,
+        )
+        .await[0]["pk"]
+        .as_i64()
+        .unwrap();
+    c.call(
+        get,
+        &format!("{messages}{message}/"),
+        "/api/v1/submission/packages/{id}/messages/{messageId}/",
+        me,
+        None,
+        Status::Ok,
+    )
+    .await;
+    c.call(
+        Method::Put,
+        &format!("{packages}{id}/"),
+        one,
+        me,
+        Some(json!({"name": "Contract 3", "description": null})),
+        Status::Ok,
+    )
+    .await;
+    // Staff.
+    let staff = app.caller("sam", true).await;
+    let staff = Some(&staff);
+    c.call(
+        get,
+        "/api/v1/identity/users/",
+        "/api/v1/identity/users/",
+        staff,
+        None,
+        Status::Ok,
+    )
+    .await;
+    c.call(
+        get,
+        "/api/v1/identity/users/",
+        "/api/v1/identity/users/",
+        me,
+        None,
+        Status::Forbidden,
+    )
+    .await;
+    c.call(
+        Method::Post,
+        "/api/v1/summaries/refresh",
+        "/api/v1/summaries/refresh",
+        staff,
+        None,
+        Status::Ok,
+    )
+    .await;
     for tail in ["sample-aliases", "sequencing-data"] {
         c.call(
             get,
@@ -605,6 +696,33 @@ async fn live_answers_have_the_documented_shapes() {
     }
     let problems = c.problems;
     fail_with(problems, "live answers against the document");
+}
+
+/// The shape check is not vacuous: a missing key, an extra key, a wrong type all count.
+#[rocket::async_test]
+async fn the_shape_check_catches_drift() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let doc = schema_document(&app).await;
+    let drug = json!({ "$ref": "#/components/schemas/Drug" });
+    let errors = |value: Json| {
+        let mut e = vec![];
+        check(&doc, &drug, &value, "drug", &mut e);
+        e
+    };
+    assert!(errors(json!({"drugId": 1, "drugName": "Isoniazid", "code": "INH"})).is_empty());
+    assert_eq!(
+        errors(json!({"drugId": 1, "drugName": "Isoniazid"})).len(),
+        1
+    );
+    assert_eq!(
+        errors(json!({"drugId": 1, "drugName": "Isoniazid", "code": "INH", "new": 1})).len(),
+        1
+    );
+    assert_eq!(
+        errors(json!({"drugId": "1", "drugName": "I", "code": "INH"})).len(),
+        1
+    );
+    assert_eq!(errors(json!(null)).len(), 1);
 }
 
 #[rocket::async_test]

@@ -550,7 +550,15 @@ pub fn components() -> Map<String, Value> {
                     ("verdicts", array(r("Verdict"))),
                     (
                         "validationState",
-                        text("While a large upload is checked in the background."),
+                        described(
+                            enumeration(&["PENDING", "VALIDATING", "VALID", "INVALID"]),
+                            "Whether the uploaded file was checked (large files are checked \
+                             in the background after `fetch/` answers 202).",
+                        ),
+                    ),
+                    (
+                        "validationError",
+                        described(nullable(string()), "Why the check failed (INVALID)."),
                     ),
                 ],
                 &[
