@@ -13,6 +13,7 @@ use crate::db::{migrate, seed, Db};
 use crate::domain::catalogue::Gene;
 use crate::identity::Identity;
 use crate::metrics::Metrics;
+use crate::notify::Mailer;
 use crate::storage::FileStore;
 
 /// Shared state handed to the HTTP layer and the CLI.
@@ -29,8 +30,9 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Tokens, sessions, passwords and the identity provider.
     pub identity: Arc<Identity>,
-    /// Wakes the notification worker after a change queued e-mails.
-    pub mailer: Arc<tokio::sync::Notify>,
+    /// Wakes the notification worker; call `app.mailer.notify_one()` after committing a
+    /// transaction that queued e-mails.
+    pub mailer: Arc<Mailer>,
 }
 
 /// What `open` did, for the start-up message.

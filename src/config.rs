@@ -18,7 +18,7 @@ const SECRET_KEYS: &[&str] = &[
     "metrics_token",
     "storage.s3.secret_access_key",
     "oidc.client_secret",
-    "smtp.password",
+    "mail.smtp_url",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -162,6 +162,88 @@ impl OidcConfig {
     }
 }
 
+/// Notification e-mails (package transitions, messages): queued in the database and
+/// delivered by a background worker, over SMTP or as `.eml` files.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// The `From:` of every e-mail (the original's `DEFAULT_FROM_EMAIL`).
+    pub from: String,
+    /// `smtp://host:25`, `smtps://user:pass@host:465`, `smtp://host:587?tls=required`
+    /// (STARTTLS) or `?tls=opportunistic`. May hold a password: never printed. Unset: e-mails
+    /// are written as files into `eml_dir` instead.
+    pub smtp_url: Option<String>,
+    /// Folder of the `.eml` files when no SMTP server is set; `<data_dir>/outbox` when unset.
+    pub eml_dir: Option<PathBuf>,
+    /// The worker looks for due e-mails this often (it is also woken after each change).
+    pub poll_seconds: u64,
+    /// An e-mail that failed this many times is kept, with its last error, and not retried.
+    pub max_attempts: u32,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            from: "tbseq <noreply@localhost>".into(),
+            smtp_url: None,
+            eml_dir: None,
+            poll_seconds: 5,
+            max_attempts: 8,
+        }
+    }
+}
+
+impl fmt::Debug for MailConfig {
+    // The SMTP URL may carry a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("from", &self.from)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("eml_dir", &self.eml_dir)
+            .field("poll_seconds", &self.poll_seconds)
+            .field("max_attempts", &self.max_attempts)
+            .finish()
+    }
+}
+
+impl MailConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "mail.from: {:?} is not an address such as \"tbseq <noreply@example.org>\"",
+                self.from
+            )));
+        }
+        if let Some(url) = &self.smtp_url {
+            // Never echo the URL: it may hold a password.
+            let bad = |why: &str| ConfigError::Invalid(format!("mail.smtp_url: {why}"));
+            let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+            if parsed.host_str().unwrap_or("").is_empty() {
+                return Err(bad("names no host"));
+            }
+            let tls = parsed
+                .query_pairs()
+                .find(|(k, _)| k == "tls")
+                .map(|(_, v)| v.into_owned());
+            match (parsed.scheme(), tls.as_deref()) {
+                ("smtps", None) | ("smtp", None | Some("required" | "opportunistic")) => {}
+                _ => {
+                    return Err(bad(
+                        "use smtp://HOST:PORT (plain), smtp://…?tls=required (STARTTLS), \
+                         smtp://…?tls=opportunistic or smtps://HOST:PORT (TLS)",
+                    ))
+                }
+            }
+        }
+        if self.poll_seconds == 0 || self.max_attempts == 0 {
+            return Err(ConfigError::Invalid(
+                "mail.poll_seconds and mail.max_attempts: must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Local accounts and browser sessions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -206,6 +288,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub oidc: OidcConfig,
     pub auth: AuthConfig,
+    pub mail: MailConfig,
     /// Rocket's own log level: `off`, `critical`, `normal` or `debug`.
     pub log_level: String,
     /// `human` or `json` lines on standard error.
@@ -224,6 +307,8 @@ pub struct Config {
     pub shutdown_grace: u32,
     /// Largest file the import API accepts, in bytes.
     pub import_max_bytes: u64,
+    /// Largest MIC/PDST workbook a submitter may upload, in bytes.
+    pub workbook_max_bytes: u64,
     /// A variant counts as present in a sample when its allele frequency reaches this value
     /// (the WHO catalogue's own threshold by default).
     pub variant_presence_threshold: f64,
@@ -244,6 +329,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             oidc: OidcConfig::default(),
             auth: AuthConfig::default(),
+            mail: MailConfig::default(),
             log_level: "critical".into(),
             log_format: LogFormat::Human,
             log_filter: "info".into(),
@@ -254,6 +340,7 @@ impl Default for Config {
             frontend_dir: None,
             shutdown_grace: 10,
             import_max_bytes: 1 << 30,
+            workbook_max_bytes: 32 << 20,
         }
     }
 }
@@ -314,6 +401,7 @@ impl Config {
                     "test_postgres_url",
                     "test_skip_postgres",
                     "test_oidc_issuer",
+                    "test_smtp_python",
                 ])
                 .global(),
         );
@@ -379,6 +467,7 @@ impl Config {
             ));
         }
         self.validate_oidc()?;
+        self.mail.validate()?;
         if self.auth.session_idle_minutes == 0 || self.auth.session_max_hours == 0 {
             return Err(ConfigError::Invalid(
                 "auth.session_idle_minutes and auth.session_max_hours: must be at least 1".into(),
@@ -432,6 +521,14 @@ impl Config {
                 self.data_dir.join("tbseq.sqlite3").to_string_lossy()
             ),
         }
+    }
+
+    /// Where e-mails are written as files when no SMTP server is set.
+    pub fn mail_eml_dir(&self) -> PathBuf {
+        self.mail
+            .eml_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("outbox"))
     }
 
     pub fn local_storage_dir(&self) -> PathBuf {
@@ -573,6 +670,36 @@ mod tests {
         oidc.audience = vec!["x".into()];
         assert_eq!(oidc.audiences(), vec!["x".to_string()]);
         assert!(!OidcConfig::default().enabled());
+    }
+
+    #[test]
+    fn mail_settings_are_checked() {
+        let ok = |url: &str| {
+            MailConfig {
+                smtp_url: Some(url.into()),
+                ..MailConfig::default()
+            }
+            .validate()
+            .is_ok()
+        };
+        assert!(MailConfig::default().validate().is_ok());
+        assert!(ok("smtp://127.0.0.1:25"));
+        assert!(ok("smtps://u:p@mail.example.org:465"));
+        assert!(ok("smtp://mail.example.org:587?tls=required"));
+        assert!(!ok("smtp://mail.example.org:587?tls=starttls"));
+        assert!(!ok("smtps://mail.example.org?tls=required"));
+        assert!(!ok("http://mail.example.org"));
+        assert!(!ok("mail.example.org:25"));
+        let bad_from = MailConfig {
+            from: "not an address".into(),
+            ..MailConfig::default()
+        };
+        assert!(bad_from.validate().is_err());
+        let secret = MailConfig {
+            smtp_url: Some("smtps://u:hunter2@h:465".into()),
+            ..MailConfig::default()
+        };
+        assert!(!format!("{secret:?}").contains("hunter2"));
     }
 
     #[test]

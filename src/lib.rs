@@ -13,6 +13,7 @@ pub mod domain;
 pub mod identity;
 pub mod import;
 pub mod metrics;
+pub mod notify;
 pub mod storage;
 pub mod telemetry;
 
@@ -35,6 +36,10 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
     figment = figment
         .merge(("shutdown.grace", config.shutdown_grace))
         .merge(("shutdown.mercy", 5));
+    // Workbooks arrive as multipart files; Rocket's defaults (1 MiB) are too small.
+    figment = figment
+        .merge(("limits.file", config.workbook_max_bytes))
+        .merge(("limits.data-form", config.workbook_max_bytes + (1 << 20)));
     if config.workers > 0 {
         figment = figment.merge(("workers", config.workers));
     }
@@ -46,10 +51,12 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .attach(observe)
         .attach(api::fairings::NormalizePath)
         .attach(cors)
+        .attach(notify::fairing())
         .mount("/", api::health::routes())
         .mount("/", api::observe::routes())
         .mount("/", api::downloads::routes())
         .mount("/", api::files::routes())
+        .mount("/", api::static_files::routes())
         .mount("/api/v1", api::routes())
         .mount("/", api::web::routes())
         .mount("/", api::admin::routes())

@@ -71,7 +71,13 @@ async fn new_sample(app: &TestApp) -> i64 {
 
 /// A stored FASTQ (`data_location`, `library_name`) with an MD5 row, linked to the package
 /// under `filename`.
-async fn new_link(app: &TestApp, package: i64, filename: &str, location: &str, library: &str) -> (i64, i64) {
+async fn new_link(
+    app: &TestApp,
+    package: i64,
+    filename: &str,
+    location: &str,
+    library: &str,
+) -> (i64, i64) {
     let data: i64 = app
         .db
         .query_one(
@@ -326,6 +332,8 @@ both_backends! {
         let detail = app.call(Method::Get, &format!("{p}messages/{}/", m["pk"]), Some(&alice), None).await;
         assert_eq!(detail.json(), m);
         assert_eq!(app.call(Method::Get, &p, Some(&alice), None).await.json()["messagesCount"], 1);
+        // Without staff, the owner's message reaches nobody; a staff reply reaches the owner.
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM notification_outbox").await, 0);
 
         let reply = app.call(Method::Post, &format!("{p}contributors/"), Some(&alice), Some(&json!({"contributors": [
             {"firstName": "Ann", "lastName": "Smith", "role": "Head of lab"},
@@ -405,6 +413,13 @@ both_backends! {
         assert_ne!(package_field(&app, pk, "state_changed_on").await, before);
         let reply = app.call(Method::Post, &format!("{p}submit/"), Some(&alice), None).await;
         assert_eq!(reply.json()["errors"][0]["detail"], "Can't switch from state 'PENDING' using method 'to_pending'");
+        // Staff on duty hear of the submission, through the outbox.
+        let mail = app.db.query_one(
+            "SELECT recipient, subject, body FROM notification_outbox WHERE kind = 'package_submitted'", vec![]).await.unwrap();
+        assert_eq!(mail.get::<String>(0).unwrap(), "admin@example.com");
+        assert_eq!(mail.get::<String>(1).unwrap(), "New data package submission");
+        assert_eq!(mail.get::<String>(2).unwrap().trim_end(),
+            "New data package 'Le Package' has been submitted for review by Alice Aliceson.");
 
         let reply = app.call(Method::Post, &format!("{p}reject/"), Some(&admin), Some(&json!({"reason": "no"}))).await;
         assert_eq!(reply.json()["errors"][0]["attr"], "reason");
@@ -412,6 +427,11 @@ both_backends! {
         assert_eq!(reply.status, Status::Ok);
         assert_eq!(reply.json()["state"], "REJECTED");
         assert_eq!(reply.json()["rejectionReason"], "ugly data");
+        let mail = app.db.query_one(
+            "SELECT recipient, subject, body FROM notification_outbox WHERE kind = 'package_rejected'", vec![]).await.unwrap();
+        assert_eq!(mail.get::<String>(0).unwrap(), "alice@example.com");
+        assert_eq!(mail.get::<String>(1).unwrap(), "Package 'Le Package' has been rejected");
+        assert!(mail.get::<String>(2).unwrap().contains("rejected with reason:\nugly data"));
         // Rejected packages are editable again; submitting again needs no new match here.
         app.call(Method::Post, &format!("{p}submit/"), Some(&alice), None).await;
         assert_eq!(package_field(&app, pk, "state").await, "PENDING");

@@ -95,6 +95,34 @@ start_oidc() {
     return 1
 }
 
+# Makes Python's aiosmtpd (the SMTP server tests/notifications.rs talks to) available and
+# exports TBSEQ_TEST_SMTP_PYTHON, the interpreter that can import it. Uses python3 when it
+# already can; otherwise installs aiosmtpd from PyPI into a virtual environment under the
+# cache folder (kept between runs), or, failing that, Debian's python3-aiosmtpd.
+ensure_aiosmtpd() {
+    local py venv
+    for py in "${TBSEQ_TEST_SMTP_PYTHON:-}" "$(command -v python3 || true)"; do
+        if [ -n "$py" ] && "$py" -c 'import aiosmtpd' 2>/dev/null; then
+            export TBSEQ_TEST_SMTP_PYTHON="$py"
+            return 0
+        fi
+    done
+    venv="${XDG_CACHE_HOME:-$HOME/.cache}/tbseq/aiosmtpd-venv"
+    if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+        echo "scripts: installing aiosmtpd (PyPI) into $venv" >&2
+        rm -rf "$venv"
+        if ! { python3 -m venv "$venv" && "$venv/bin/python" -m pip install --quiet aiosmtpd >&2; }; then
+            echo "scripts: installing aiosmtpd (Debian package python3-aiosmtpd)" >&2
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq >&2
+            apt-get install -y -qq python3-aiosmtpd >&2
+            export TBSEQ_TEST_SMTP_PYTHON=/usr/bin/python3
+            return 0
+        fi
+    fi
+    export TBSEQ_TEST_SMTP_PYTHON="$venv/bin/python"
+}
+
 # Makes the headless-browser checks runnable: Debian's chromium at /usr/bin/chromium
 # (installed when missing), Node.js, and the pinned playwright-core of tests/browser
 # (`npm ci` on first use). Exports TBSEQ_TEST_CHROMIUM=1, which turns those tests on.

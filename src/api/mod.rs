@@ -8,8 +8,8 @@ pub mod body;
 pub mod cached;
 pub mod downloads;
 pub mod error;
-pub mod files;
 pub mod fairings;
+pub mod files;
 pub mod genphen;
 pub mod health;
 pub mod html;
@@ -23,6 +23,7 @@ pub mod package_items;
 pub mod packages;
 pub mod pages;
 pub mod query;
+pub mod static_files;
 pub mod submission;
 pub mod web;
 

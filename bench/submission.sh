@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Data-submission benchmark.
+#
+#   bench/submission.sh [rows, default 50000] [seconds per wrk run, default 15]
+#
+# Against the release binary on SQLite (and on PostgreSQL when TBSEQ_BENCH_POSTGRES_URL names
+# a database tbseq may use; it is emptied first):
+# 1. POST a generated PDST workbook of N rows (13 drug columns, a Country and a Sampling date
+#    column) to /api/v1/submission/packages/{id}/pds-tests/: wall time of the request and the
+#    server's peak resident memory (VmHWM) before and after.
+# 2. wrk: GET /api/v1/submission/packages/{id}/ with a valid personal API token.
+# Results go to stdout and bench-results/submission-<date>.txt. Traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/services.sh
+ROWS=${1:-50000}
+DURATION=${2:-15}
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cargo build --release --locked >&2
+cargo build --release --locked --example pdst_workbook >&2
+TARGET=${CARGO_TARGET_DIR:-$PWD/target}
+BIN=$TARGET/release/tbseq
+mkdir -p bench-results
+OUT=bench-results/submission-$(date -u +%Y%m%dT%H%M%SZ).txt
+
+work=$(mktemp -d)
+_tbseq_cleanup+=("rm -rf $work")
+"$TARGET/release/examples/pdst_workbook" "$ROWS" "$work/pdst.xlsx"
+
+exec > >(tee "$OUT")
+
+run() {
+    local label=$1 url=$2
+    local port pid token pk status
+    port=$(free_port)
+    (cd "$work" && TBSEQ_PORT=$port TBSEQ_DATABASE_URL=$url TBSEQ_DATA_DIR=$work/data-$label \
+        exec "$BIN" >/dev/null 2>"$work/stderr-$label") &
+    pid=$!
+    _tbseq_cleanup+=("kill $pid")
+    for _ in $(seq 1 600); do
+        curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break
+        sleep 0.05
+    done
+    local config=(env TBSEQ_DATABASE_URL=$url TBSEQ_DATA_DIR=$work/data-$label)
+    echo benchbench | "${config[@]}" "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null 2>&1 || true
+    token=$("${config[@]}" "$BIN" token create bench 2>/dev/null)
+    pk=$(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        -d '{"name": "bench"}' "http://127.0.0.1:$port/api/v1/submission/packages/" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["pk"])')
+    echo
+    echo "## $label"
+    echo "resident memory before the import: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$pid/status)"
+    status=$(curl -s -o "$work/import.json" -w '%{http_code} %{time_total}' \
+        -H "Authorization: Bearer $token" -F "file=@$work/pdst.xlsx" \
+        "http://127.0.0.1:$port/api/v1/submission/packages/$pk/pds-tests/")
+    echo "POST pds-tests ($ROWS rows, $(du -k "$work/pdst.xlsx" | cut -f1) KiB workbook): HTTP ${status% *}, ${status#* } s"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("  tests:", d.get("pdsTestsCount"), " aliases:", d.get("sampleAliasesCount"))' "$work/import.json" || cat "$work/import.json"
+    echo "peak resident memory of the server (VmHWM): $(awk '/VmHWM/ {print $2/1024 " MB"}' /proc/$pid/status)"
+    wrk -t2 -c16 -d"${DURATION}s" --latency -H "Authorization: Bearer $token" \
+        "http://127.0.0.1:$port/api/v1/submission/packages/$pk/" >"$work/wrk.txt"
+    echo "GET /api/v1/submission/packages/$pk/ with a token (wrk -t2 -c16 -d${DURATION}s):"
+    grep -E "Requests/sec|Latency  |50%|99%|Non-2xx" "$work/wrk.txt"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+echo "# tbseq submission benchmark, $(date -u +%FT%TZ)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+run sqlite "sqlite://$work/bench.sqlite3"
+if [ -n "${TBSEQ_BENCH_POSTGRES_URL:-}" ]; then
+    psql -q "$TBSEQ_BENCH_POSTGRES_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;'
+    run postgres "$TBSEQ_BENCH_POSTGRES_URL"
+fi

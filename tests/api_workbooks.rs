@@ -1,0 +1,353 @@
+//! MIC and PDST workbooks over HTTP, on both databases: the original's API and service tests
+//! (§11.2, §11.3) with its own fixture workbooks, every refusal with its exact message, and
+//! hostile files — each refused with nothing written.
+
+mod common;
+
+use common::{Caller, Reply, TestApp};
+use rocket::http::{ContentType, Header, Method, Status};
+use serde_json::{json, Value};
+
+const PACKAGES: &str = "/api/v1/submission/packages/";
+const FIXTURES: &str = "../shared/reference/original-fixtures";
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}/{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A multipart body as the frontend sends it: the file plus `type` and `pk` fields.
+fn multipart(filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----tbseqboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in [("type", "pds-tests"), ("pk", "1")] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+             Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(app: &TestApp, who: &Caller, pk: i64, kind: &str, filename: &str, bytes: &[u8]) -> Reply {
+    let (content_type, body) = multipart(filename, bytes);
+    let mut req = app.client.post(format!("{PACKAGES}{pk}/{kind}/"));
+    req.add_header(ContentType::parse_flexible(&content_type).unwrap());
+    req.add_header(Header::new("Authorization", format!("Bearer {}", who.token)));
+    req.set_body(body);
+    Reply::read(req.dispatch().await).await
+}
+
+async fn package(app: &TestApp, who: &Caller) -> i64 {
+    let reply = app
+        .call(Method::Post, PACKAGES, Some(who), Some(&json!({"name": "Le Package"})))
+        .await;
+    reply.json()["pk"].as_i64().unwrap()
+}
+
+/// Every table an import writes, counted: a refused import must leave these unchanged.
+async fn footprint(app: &TestApp) -> Vec<i64> {
+    let mut counts = vec![];
+    for table in ["submission_samplealias", "submission_mictest", "submission_pdstest", "submission_attachment"] {
+        counts.push(app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await);
+    }
+    let files = walk(&app.data_dir);
+    counts.push(files as i64);
+    counts
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() {
+                        walk(&path)
+                    } else {
+                        usize::from(path.to_string_lossy().contains("attachments"))
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn assert_refused(reply: &Reply, attr: Option<&str>, detail: &str) {
+    assert_eq!(reply.status, Status::BadRequest, "{}", reply.body);
+    let body = reply.json();
+    assert_eq!(
+        body,
+        json!({"type": if attr.is_some() { "validation_error" } else { "client_error" },
+               "errors": [{"code": "invalid", "detail": detail, "attr": attr}]}),
+    );
+}
+
+async fn count_where(app: &TestApp, sql: &str, name: &str) -> i64 {
+    app.db
+        .query_one(sql, vec![name.into()])
+        .await
+        .unwrap()
+        .get(0)
+        .unwrap()
+}
+
+both_backends! {
+    async fn mic_upload_and_clear(app) {
+        let alice = app.caller("alice", false).await;
+        let pk = package(&app, &alice).await;
+        let reply = upload(&app, &alice, pk, "mic-tests", "mic_valid.xlsx", &fixture("packages_api/mic_valid.xlsx")).await;
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+        let body = reply.json();
+        assert_eq!(body["micTestsCount"], 27);
+        assert_eq!(body["sampleAliasesCount"], 2);
+        assert_eq!(body["micDrugsCount"], body["micDrugs"].as_array().unwrap().len());
+        assert!(body["micDrugs"].as_array().unwrap().contains(&json!("BDQ")));
+        let attachment = &body["attachments"][0];
+        assert_eq!(attachment["type"], "MIC");
+        assert_eq!(attachment["originalFilename"], "mic_valid.xlsx");
+        assert_eq!(attachment["metadata"], json!({}));
+        // The stored workbook downloads through its signed link.
+        let link = attachment["file"].as_str().unwrap().replace("http://localhost", "");
+        let download = app.get(&link).await;
+        assert_eq!(download.status, Status::Ok);
+        assert_eq!(download.body.len() as i64, attachment["size"].as_i64().unwrap());
+        let tampered = link.replace("signature=", "signature=00");
+        assert_eq!(app.get(&tampered).await.status, Status::Forbidden);
+
+        let aliases = app.call(Method::Get, &format!("{PACKAGES}{pk}/sample-aliases/"), Some(&alice), None).await.json();
+        assert_eq!(aliases.as_array().unwrap().len(), 2);
+        assert_eq!(aliases[0]["name"], "SRR000010");
+        assert_eq!(aliases[0]["fastqPrefix"], "abc");
+        assert_eq!(aliases[0]["micTestsCount"], 14);
+        assert_eq!(aliases[1]["micTestsCount"], 13);
+
+        let reply = app.call(Method::Post, &format!("{PACKAGES}{pk}/mic-tests/clear/"), Some(&alice), None).await;
+        assert_eq!(reply.status, Status::Ok);
+        assert_eq!(reply.json()["micTestsCount"], 0);
+        assert_eq!(reply.json()["attachments"], json!([]));
+        assert_eq!(footprint(&app).await, vec![0, 0, 0, 0, 0]);
+    }
+
+    async fn pds_uploads_of_the_api_tests(app) {
+        let alice = app.caller("alice", false).await;
+        for (file, tests, aliases) in [("pdst1__valid.xlsx", 24, 2), ("pdst2__valid.xlsx", 19, 2), ("pdst3__valid.xlsx", 4, 2)] {
+            let pk = package(&app, &alice).await;
+            let reply = upload(&app, &alice, pk, "pds-tests", file, &fixture(&format!("packages_api/{file}"))).await;
+            assert_eq!(reply.status, Status::Ok, "{file}: {}", reply.body);
+            assert_eq!(reply.json()["pdsTestsCount"], tests, "{file}");
+            assert_eq!(reply.json()["sampleAliasesCount"], aliases, "{file}");
+            assert_eq!(reply.json()["attachments"][0]["type"], "PDS");
+            let reply = app.call(Method::Post, &format!("{PACKAGES}{pk}/pds-tests/clear/"), Some(&alice), None).await;
+            assert_eq!(reply.json()["pdsTestsCount"], 0);
+            assert_eq!(reply.json()["sampleAliasesCount"], 0);
+        }
+        assert_eq!(footprint(&app).await, vec![0, 0, 0, 0, 0]);
+    }
+
+    async fn the_service_tests_of_the_original(app) {
+        let alice = app.caller("alice", false).await;
+        let pk = package(&app, &alice).await;
+        let reply = upload(&app, &alice, pk, "mic-tests", "mic_valid.xlsx", &fixture("file_import/mic_valid.xlsx")).await;
+        assert_eq!(reply.json()["micTestsCount"], 30, "{}", reply.body);
+        assert_eq!(reply.json()["sampleAliasesCount"], 3);
+        let per_alias = "SELECT COUNT(*) FROM submission_mictest t JOIN submission_samplealias a ON a.id = t.sample_alias_id WHERE a.name = $1";
+        assert_eq!(count_where(&app, per_alias, "SRR000010").await, 15);
+        assert_eq!(count_where(&app, per_alias, "SRR000011").await, 13);
+        let country = "SELECT COUNT(*) FROM submission_samplealias WHERE name = $1 AND country_id = 'CHE'";
+        assert_eq!(count_where(&app, country, "SRR000010").await, 1);
+
+        let pk = package(&app, &alice).await;
+        let reply = upload(&app, &alice, pk, "pds-tests", "pdst2__valid.xlsx", &fixture("file_import/pdst2__valid.xlsx")).await;
+        assert_eq!(reply.json()["pdsTestsCount"], 25, "{}", reply.body);
+        let dates = app.db.query(
+            "SELECT name, CAST(sampling_date_start AS TEXT), CAST(sampling_date_end AS TEXT), country_id FROM submission_samplealias WHERE package_id = $1 ORDER BY name",
+            vec![pk.into()]).await.unwrap();
+        let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> = dates.iter()
+            .map(|r| (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap(), r.get(3).unwrap())).collect();
+        let find = |n: &str| rows.iter().find(|r| r.0 == n).cloned().unwrap();
+        assert_eq!(find("962-13").1.as_deref(), Some("2011-01-01"));
+        assert_eq!(find("962-13").2.as_deref(), Some("2012-01-01"));
+        assert_eq!(find("915-2015").1.as_deref(), Some("2011-11-30"));
+        assert_eq!(find("915-2015").2.as_deref(), Some("2011-12-01"));
+        assert_eq!(find("901").3.as_deref(), Some("CHE"));
+        assert_eq!(find("962-13").3.as_deref(), Some("FRA"));
+
+        let pk = package(&app, &alice).await;
+        let reply = upload(&app, &alice, pk, "pds-tests", "pds_unknown_drug_code.xlsx", &fixture("file_import/pds_unknown_drug_code.xlsx")).await;
+        let unused = reply.json()["attachments"][0]["metadata"]["notUsedColumns"].clone();
+        assert_eq!(unused.as_array().unwrap().len(), 4, "{unused}");
+        assert!(unused.as_array().unwrap().contains(&json!("HHH (0.1)")));
+
+        let pk = package(&app, &alice).await;
+        let reply = upload(&app, &alice, pk, "pds-tests", "pds_same_name_different_dst.xlsx", &fixture("file_import/pds_same_name_different_dst.xlsx")).await;
+        assert_eq!(reply.json()["pdsTestsCount"], 17);
+        assert_eq!(reply.json()["sampleAliasesCount"], 1);
+    }
+
+    async fn every_invalid_workbook_with_its_message(app) {
+        let alice = app.caller("alice", false).await;
+        let pk = package(&app, &alice).await;
+        let cases: &[(&str, &str, &str)] = &[
+            ("mic-tests", "empty_table.xlsx", "An empty table received."),
+            ("pds-tests", "empty_table.xlsx", "An empty table received."),
+            ("mic-tests", "duplicated_column_names.xlsx", "duplicated columns: BDQ"),
+            ("pds-tests", "duplicated_column_names.xlsx", "duplicated columns: INH (0.1)"),
+            ("mic-tests", "declared_column_missing.xlsx", "DST Method: declared column is missing."),
+            ("pds-tests", "declared_column_missing.xlsx", "DST Method: declared column is missing."),
+            ("mic-tests", "empty_cells_in_mandatory_column.xlsx", "Sample Id: Empty values in mandatory column."),
+            ("pds-tests", "empty_cells_in_mandatory_column.xlsx", "Sample Id: Empty values in mandatory column."),
+            ("mic-tests", "broken_excel.xlsx", "Excel file format cannot be determined, you must specify an engine manually."),
+            ("pds-tests", "broken_excel.xlsx", "Excel file format cannot be determined, you must specify an engine manually."),
+            ("mic-tests", "duplicate_values.xlsx", "['Sample Id', 'DST Method']: Duplicated values in unique column(s)."),
+            ("pds-tests", "duplicate_values.xlsx", "['Sample Id', 'DST Method']: Duplicated values in unique column(s)."),
+            ("mic-tests", "incorrect_date.xlsx", "Sampling date: Wrong value at SRR000011: 2060-10-01."),
+            ("pds-tests", "incorrect_date.xlsx", "Sampling date: Wrong value at SRR000010: 2050."),
+            ("mic-tests", "mic_unknown_drug_code.xlsx", "WWW: Unknown drug code. Please check the column header values."),
+            ("mic-tests", "mic_wrong_range_value.xlsx", "BDQ: Wrong range at SRR000010: ambiguous range format."),
+            ("mic-tests", "mic_no_tests.xlsx", "No data found."),
+            ("pds-tests", "pds_unknown_test_result.xlsx", "INH (0.1): Wrong test result at STRAIN1."),
+            ("pds-tests", "pds_unknown_country.xlsx", "Country: Wrong value at STRAIN1: UWU."),
+            ("pds-tests", "pds_zero_tests.xlsx", "No data found."),
+            ("mic-tests", "pdst1__valid.xlsx", "Worksheet named 'MIC' not found"),
+            ("pds-tests", "mic_valid.xlsx", "Worksheet named 'PDST' not found"),
+        ];
+        for (kind, file, message) in cases {
+            let reply = upload(&app, &alice, pk, kind, file, &fixture(&format!("file_import/{file}"))).await;
+            assert_refused(&reply, Some("file"), message);
+        }
+        assert_eq!(footprint(&app).await, vec![0, 0, 0, 0, 0]);
+
+        // No file at all.
+        let mut req = app.client.post(format!("{PACKAGES}{pk}/mic-tests/"));
+        req.add_header(Header::new("Authorization", format!("Bearer {}", alice.token)));
+        req.add_header(ContentType::JSON);
+        req.set_body("{}");
+        assert_refused(&Reply::read(req.dispatch().await).await, Some("file"), "This field is required.");
+    }
+
+    async fn a_prefix_clash_between_imports_changes_nothing(app) {
+        let alice = app.caller("alice", false).await;
+        for (first, second) in [("mic-tests", "pds-tests"), ("pds-tests", "mic-tests")] {
+            let pk = package(&app, &alice).await;
+            let bytes = fixture("file_import/duplicate_fastq_on_upsert.xlsx");
+            let reply = upload(&app, &alice, pk, first, "d.xlsx", &bytes).await;
+            assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+            let before = footprint(&app).await;
+            let reply = upload(&app, &alice, pk, second, "d.xlsx", &bytes).await;
+            assert_refused(&reply, None, "fastq_prefix: Duplicated value \"abc\".");
+            assert_eq!(footprint(&app).await, before);
+        }
+    }
+
+    async fn imports_need_an_editable_own_package(app) {
+        let alice = app.caller("alice", false).await;
+        let john = app.caller("john", false).await;
+        let pk = package(&app, &alice).await;
+        let bytes = fixture("packages_api/mic_valid.xlsx");
+        let reply = upload(&app, &john, pk, "mic-tests", "m.xlsx", &bytes).await;
+        reply.assert_error(Status::Forbidden, "permission_denied");
+        app.db.execute("UPDATE submission_package SET state = 'PENDING' WHERE id = $1", vec![pk.into()]).await.unwrap();
+        let reply = upload(&app, &alice, pk, "mic-tests", "m.xlsx", &bytes).await;
+        reply.assert_error(Status::Forbidden, "permission_denied");
+        app.call(Method::Post, &format!("{PACKAGES}{pk}/mic-tests/clear/"), Some(&alice), None).await
+            .assert_error(Status::Forbidden, "permission_denied");
+        app.call(Method::Get, &format!("{PACKAGES}{pk}/mic-tests/"), Some(&alice), None).await
+            .assert_error(Status::MethodNotAllowed, "method_not_allowed");
+        // A rejected package returns to draft when its data changes.
+        app.db.execute("UPDATE submission_package SET state = 'REJECTED', matching_state = 'MATCHED' WHERE id = $1", vec![pk.into()]).await.unwrap();
+        let reply = upload(&app, &alice, pk, "mic-tests", "m.xlsx", &bytes).await;
+        assert_eq!(reply.json()["state"], "DRAFT");
+        assert_eq!(reply.json()["matchingState"], "CHANGED");
+        assert_eq!(footprint(&app).await[4], 1);
+    }
+
+    async fn hostile_workbooks_are_refused_and_change_nothing(app) {
+        let alice = app.caller("alice", false).await;
+        let pk = package(&app, &alice).await;
+        let before = footprint(&app).await;
+        for (name, bytes) in hostile::all() {
+            let reply = upload(&app, &alice, pk, "pds-tests", "hostile.xlsx", &bytes).await;
+            assert_eq!(reply.status, Status::BadRequest, "{name}: {}", reply.body);
+            let body: Value = reply.json();
+            assert_eq!(body["errors"][0]["attr"], "file", "{name}");
+            assert!(!body["errors"][0]["detail"].as_str().unwrap().is_empty());
+        }
+        assert_eq!(footprint(&app).await, before);
+    }
+}
+
+/// Workbooks built to hurt: every one must be a clear 400.
+mod hostile {
+    use rust_xlsxwriter::{Formula, Workbook};
+    use std::io::Write;
+
+    fn pdst(rows: u32, cell: impl Fn(u32) -> String) -> Vec<u8> {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("PDST").unwrap();
+        for (c, h) in ["Sample Id", "DST Method", "INH (0.1)"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        for r in 1..=rows {
+            sheet.write_string(r, 0, format!("S{r}")).unwrap();
+            sheet.write_string(r, 1, "MGIT").unwrap();
+            sheet.write_string(r, 2, cell(r)).unwrap();
+        }
+        workbook.save_to_buffer().unwrap()
+    }
+
+    /// A zip whose sheet inflates to 1 GiB of spaces.
+    fn zip_bomb() -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        zip.start_file("[Content_Types].xml", options).unwrap();
+        zip.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>").unwrap();
+        zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..1024 {
+            zip.write_all(&chunk).unwrap();
+        }
+        zip.finish().unwrap();
+        out.into_inner()
+    }
+
+    pub fn all() -> Vec<(&'static str, Vec<u8>)> {
+        let mut formulas = Workbook::new();
+        let sheet = formulas.add_worksheet();
+        sheet.set_name("PDST").unwrap();
+        for (c, h) in ["Sample Id", "DST Method", "INH (0.1)"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        sheet.write_string(1, 0, "S1").unwrap();
+        sheet.write_string(1, 1, "MGIT").unwrap();
+        sheet.write_formula(1, 2, Formula::new("=1/0")).unwrap();
+        let mut wrong_sheet = Workbook::new();
+        wrong_sheet.add_worksheet().set_name("Results").unwrap();
+        vec![
+            ("not a zip", b"this is not a workbook at all".to_vec()),
+            ("empty zip", {
+                let mut out = std::io::Cursor::new(Vec::new());
+                zip::ZipWriter::new(&mut out).finish().unwrap();
+                out.into_inner()
+            }),
+            ("zip bomb", zip_bomb()),
+            ("200,000 rows", pdst(200_000, |_| "S".into())),
+            ("formula error", formulas.save_to_buffer().unwrap()),
+            ("huge string", pdst(1, |_| "R".repeat(40_000))),
+            ("wrong sheet name", wrong_sheet.save_to_buffer().unwrap()),
+        ]
+    }
+}
