@@ -122,3 +122,23 @@ ensure_aiosmtpd() {
     fi
     export TBSEQ_TEST_SMTP_PYTHON="$venv/bin/python"
 }
+
+# Makes the headless-browser checks runnable: Debian's chromium at /usr/bin/chromium
+# (installed when missing), Node.js, and the pinned playwright-core of tests/browser
+# (`npm ci` on first use). Exports TBSEQ_TEST_CHROMIUM=1, which turns those tests on.
+setup_chromium() {
+    local dir
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tests/browser" && pwd)"
+    if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null 2>&1; then
+        echo "scripts: installing Chromium and Node.js (Debian packages chromium, nodejs, npm)" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >&2
+        apt-get install -y -qq chromium >&2
+        command -v node >/dev/null 2>&1 || apt-get install -y -qq nodejs npm >&2
+    fi
+    if [ ! -d "$dir/node_modules/playwright-core" ]; then
+        echo "scripts: installing playwright-core (npm ci in tests/browser)" >&2
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    fi
+    export TBSEQ_TEST_CHROMIUM=1
+}

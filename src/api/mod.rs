@@ -17,6 +17,7 @@ pub mod identity;
 pub mod imports;
 pub mod oauth2;
 pub mod observe;
+pub mod openapi;
 pub mod overview;
 pub mod package_items;
 pub mod package_tests;
@@ -44,6 +45,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(identity::routes());
     all.extend(imports::routes());
     all.extend(oauth2::routes());
+    all.extend(openapi::routes());
     all
 }
 
