@@ -90,6 +90,28 @@ async fn sign_out(app: &TestApp) {
 }
 
 both_backends! {
+    async fn staff_read_the_notification_outbox(app) {
+        let reply = app.get("/admin/outbox/").await;
+        assert_eq!(reply.status, Status::Found);
+        app.db.execute(
+            "INSERT INTO notification_outbox (recipient, subject, body, kind, attempts, last_error) \
+             VALUES ('ops@example.org', 'Package <b>x</b> has been rejected', 'body', 'package_rejected', 8, 'connection refused')",
+            vec![],
+        ).await.unwrap();
+        user(&app, "bob", "correct horse battery", false).await;
+        sign_in(&app, "bob", "correct horse battery", "/admin/", HERE).await;
+        assert_eq!(app.get("/admin/outbox/").await.status, Status::Forbidden);
+        sign_out(&app).await;
+        user(&app, "ada", "correct horse battery", true).await;
+        sign_in(&app, "ada", "correct horse battery", "/admin/", HERE).await;
+        let page = app.get("/admin/outbox/").await;
+        assert_eq!(page.status, Status::Ok);
+        assert!(page.body.contains("0 pending, 1 failed, 0 sent."), "{}", page.body);
+        assert!(page.body.contains("Package &lt;b&gt;x&lt;/b&gt; has been rejected"));
+        assert!(page.body.contains("ops@example.org") && page.body.contains("connection refused"));
+        assert!(app.get("/admin/").await.body.contains("/admin/outbox/"));
+    }
+
     async fn a_local_account_signs_in_to_the_admin(app) {
         user(&app, "ada", "correct horse battery", true).await;
         let reply = app.get("/admin/").await;

@@ -13,11 +13,13 @@ use super::html::{esc, Page};
 use super::oauth2::{begin_session, sign_out, LOGIN_FAILED};
 use super::pages::BaseUrl;
 use crate::app::App;
+use crate::db::format_timestamp;
+use crate::db::repo::{OutboxStatus, OutboxStore};
 use crate::domain::identity::{random_secret, safe_next, same_secret, User};
 use crate::identity::LoginError;
 
 pub fn routes() -> Vec<Route> {
-    routes![index, login_form, login_submit, logout]
+    routes![index, login_form, login_submit, logout, outbox]
 }
 
 pub const BAD_CREDENTIALS: &str =
@@ -53,7 +55,8 @@ fn index(session: MaybeSession) -> Either<Page, Redirect> {
             Status::Ok,
             "Site administration",
             format!(
-                "<h1>Site administration</h1>\n<p>Signed in as <strong>{}</strong>{}.</p>\n{form}",
+                "<h1>Site administration</h1>\n<p>Signed in as <strong>{}</strong>{}.</p>\n\
+                 <ul><li><a href=\"/admin/outbox/\">Notification outbox</a></li></ul>\n{form}",
                 esc(&display_name(user)),
                 if user.is_superuser { ", superuser" } else { "" }
             ),
@@ -243,4 +246,73 @@ async fn logout(
         }
     }
     Ok(sign_out(app, &base, cookies).await)
+}
+
+/// How many outbox rows the page shows.
+const OUTBOX_PAGE: u32 = 200;
+
+/// The notification outbox: every e-mail tbseq queued, newest first, with where it stands
+/// (sent, waiting for a retry, or given up with its last error). Staff only.
+#[get("/admin/outbox")]
+async fn outbox(app: &State<App>, session: MaybeSession) -> Result<Either<Page, Redirect>, Page> {
+    let Some(session) = session.0 else {
+        return Ok(Either::Right(Redirect::found(
+            "/admin/login/?next=/admin/outbox/",
+        )));
+    };
+    if !session.user.is_staff {
+        return Ok(Either::Left(Page::new(
+            Status::Forbidden,
+            "Not allowed",
+            "<h1>Not allowed</h1>\n<p>This account may not use the administration site.</p>".into(),
+        )));
+    }
+    let failure = |e: crate::db::DbError| {
+        tracing::error!("database error: {e}");
+        Page::new(
+            Status::InternalServerError,
+            "Error",
+            "<h1>Server error</h1>".into(),
+        )
+    };
+    let max = app.config.mail.max_attempts;
+    let counts = app.db.outbox_counts(max).await.map_err(failure)?;
+    let rows = app.db.recent_messages(OUTBOX_PAGE).await.map_err(failure)?;
+    let mut body = format!(
+        "<h1>Notification outbox</h1>\n<p><a href=\"/admin/\">Site administration</a></p>\n\
+         <p>{} pending, {} failed, {} sent.</p>\n<table>\n<thead><tr><th>Queued</th><th>Kind</th>\
+         <th>Package</th><th>To</th><th>Subject</th><th>Status</th><th>Attempts</th>\
+         <th>Last error</th></tr></thead>\n<tbody>\n",
+        counts.pending, counts.failed, counts.sent
+    );
+    for m in &rows {
+        let status = match m.status(max) {
+            OutboxStatus::Sent => format!(
+                "sent {}",
+                m.sent_at.map(format_timestamp).unwrap_or_default()
+            ),
+            OutboxStatus::Failed => "failed".to_string(),
+            OutboxStatus::Pending => match m.next_attempt_at {
+                Some(at) => format!("retry at {}", format_timestamp(at)),
+                None => "pending".to_string(),
+            },
+        };
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(&format_timestamp(m.created_at)),
+            esc(&m.kind),
+            m.package_id.map(|p| p.to_string()).unwrap_or_default(),
+            esc(&m.recipient),
+            esc(&m.subject),
+            esc(&status),
+            m.attempts,
+            esc(m.last_error.as_deref().unwrap_or(""))
+        ));
+    }
+    body.push_str("</tbody>\n</table>\n");
+    Ok(Either::Left(Page::new(
+        Status::Ok,
+        "Notification outbox",
+        body,
+    )))
 }
