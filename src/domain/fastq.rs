@@ -35,32 +35,54 @@ fn fail<T>(message: impl Into<String>) -> Result<T, FastqError> {
     Err(FastqError(message.into()))
 }
 
-/// Hashes every byte that passes through, and counts them.
+/// Hands every byte that passes through to a hashing thread (MD5 and SHA-256 run next to
+/// the decompression instead of after it), and counts them.
 struct Hashing<R> {
     inner: R,
-    md5: Md5,
-    sha256: Sha256,
+    chunks: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
     bytes: u64,
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.md5.update(&buf[..n]);
-        self.sha256.update(&buf[..n]);
+        if n > 0 {
+            if let Some(chunks) = &self.chunks {
+                // A send fails only when the hashing thread is gone, which `finish` reports.
+                let _ = chunks.send(buf[..n].to_vec());
+            }
+        }
         self.bytes += n as u64;
         Ok(n)
     }
 }
 
+type Digests = (String, String);
+
+fn hash_thread() -> (
+    std::sync::mpsc::SyncSender<Vec<u8>>,
+    std::thread::JoinHandle<Digests>,
+) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
+    let handle = std::thread::spawn(move || {
+        let (mut md5, mut sha256) = (Md5::new(), Sha256::new());
+        for chunk in rx {
+            md5.update(&chunk);
+            sha256.update(&chunk);
+        }
+        (hex::encode(md5.finalize()), hex::encode(sha256.finalize()))
+    });
+    (tx, handle)
+}
+
 /// Validates a FASTQ.gz stream.
 pub fn validate(input: impl Read) -> Result<FastqSummary, FastqError> {
+    let (chunks, hasher) = hash_thread();
     let mut hashing = BufReader::with_capacity(
         256 * 1024,
         Hashing {
             inner: input,
-            md5: Md5::new(),
-            sha256: Sha256::new(),
+            chunks: Some(chunks),
             bytes: 0,
         },
     );
@@ -80,13 +102,17 @@ pub fn validate(input: impl Read) -> Result<FastqSummary, FastqError> {
     if reads == 0 {
         return fail("no sequences found in the FASTQ file");
     }
-    let inner = hashing.into_inner();
+    let mut inner = hashing.into_inner();
+    drop(inner.chunks.take());
+    let (md5, sha256) = hasher
+        .join()
+        .map_err(|_| FastqError("The file could not be hashed.".into()))?;
     Ok(FastqSummary {
         reads,
         bases,
         bytes: inner.bytes,
-        md5: hex::encode(inner.md5.finalize()),
-        sha256: hex::encode(inner.sha256.finalize()),
+        md5,
+        sha256,
     })
 }
 

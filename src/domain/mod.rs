@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod packages;
 pub mod pagination;
+pub mod sequencing;
 pub mod signed;
 pub mod stats;
 pub mod submission;
