@@ -12,6 +12,7 @@ mod packages;
 pub mod package_state;
 pub mod import;
 mod stats;
+mod sequencing;
 mod summary;
 mod system;
 
@@ -25,6 +26,7 @@ pub use identity::{
     ApiTokenInfo, ApiTokenOwner, ExternalUser, IdentityStore, NewUser, OidcState, SessionRecord,
 };
 pub use stats::{ResistanceQuery, StatsStore};
+pub use sequencing::{Content, Existing, Linked, SequencingStore};
 pub use summary::{RefreshOptions, RefreshReport, SummaryStore, TableRefresh, SUMMARY_TABLES};
 pub use system::{SchemaColumn, SystemStore};
 
