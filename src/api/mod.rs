@@ -22,6 +22,7 @@ pub mod package_items;
 pub mod packages;
 pub mod pages;
 pub mod query;
+pub mod sequencing;
 pub mod submission;
 pub mod web;
 
@@ -38,6 +39,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(submission::routes());
     all.extend(packages::routes());
     all.extend(package_items::routes());
+    all.extend(sequencing::routes());
     all.extend(identity::routes());
     all.extend(imports::routes());
     all.extend(oauth2::routes());
