@@ -8,8 +8,8 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
-mod objects;
 pub mod housekeeping;
+mod objects;
 pub use objects::{ObjectInfo, ReceiveError, Received, StoreReader};
 
 use crate::config::{Config, StorageKind};

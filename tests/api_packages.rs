@@ -71,7 +71,13 @@ async fn new_sample(app: &TestApp) -> i64 {
 
 /// A stored FASTQ (`data_location`, `library_name`) with an MD5 row, linked to the package
 /// under `filename`.
-async fn new_link(app: &TestApp, package: i64, filename: &str, location: &str, library: &str) -> (i64, i64) {
+async fn new_link(
+    app: &TestApp,
+    package: i64,
+    filename: &str,
+    location: &str,
+    library: &str,
+) -> (i64, i64) {
     let data: i64 = app
         .db
         .query_one(

@@ -176,7 +176,10 @@ async fn put(app: &TestApp, url: &str, bytes: Vec<u8>) -> (u16, String) {
             .send()
             .await
             .expect("PUT to S3");
-        (reply.status().as_u16(), reply.text().await.unwrap_or_default())
+        (
+            reply.status().as_u16(),
+            reply.text().await.unwrap_or_default(),
+        )
     }
 }
 
@@ -196,7 +199,13 @@ async fn download(app: &TestApp, url: &str) -> (u16, Vec<u8>) {
 }
 
 /// upload-link, PUT, fetch: the frontend's three steps.
-async fn upload(app: &TestApp, who: &Caller, package: i64, name: &str, bytes: Vec<u8>) -> common::Reply {
+async fn upload(
+    app: &TestApp,
+    who: &Caller,
+    package: i64,
+    name: &str,
+    bytes: Vec<u8>,
+) -> common::Reply {
     let link = upload_link(app, who, package, name).await;
     assert_eq!(link.status, Status::Ok, "{}", link.body);
     let url = link.json()["url"].as_str().unwrap().to_string();
@@ -217,7 +226,9 @@ async fn objects(app: &TestApp, prefix: &str) -> Vec<String> {
 }
 
 async fn links(app: &TestApp, who: &Caller, package: i64) -> Value {
-    let reply = app.call(Method::Get, &seq_path(package, ""), Some(who), None).await;
+    let reply = app
+        .call(Method::Get, &seq_path(package, ""), Some(who), None)
+        .await;
     assert_eq!(reply.status, Status::Ok, "{}", reply.body);
     reply.json()
 }
@@ -518,7 +529,11 @@ fn with_query(url: &str, key: &str, value: &str) -> String {
     let pairs: Vec<(String, String)> = parsed
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == key { value.to_string() } else { v.into_owned() };
+            let v = if k == key {
+                value.to_string()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -594,7 +609,7 @@ both_backends! {
         assert!(objects(&small, "temporary/").await.is_empty());
         assert!(objects(&small, "_tbseq/").await.is_empty());
         // The link was given back: a file within the limit still goes through.
-        assert_eq!(put(&small, &url, fixture("valid.fastq.gz")).await.0, 200);
+        assert_eq!(put(&small, &url, gz("@r\nA\n+\nI\n")).await.0, 200);
     }
 }
 
@@ -614,8 +629,14 @@ async fn a_dropped_upload_leaves_nothing_and_can_be_retried() {
         .send()
         .await
         .unwrap();
-    let url: String = reply.json::<Value>().await.unwrap()["url"].as_str().unwrap().into();
-    assert!(url.starts_with(&base), "{url} should use the request's host");
+    let url: String = reply.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .into();
+    assert!(
+        url.starts_with(&base),
+        "{url} should use the request's host"
+    );
     let target = url.strip_prefix(&base).unwrap().to_string();
     let port = base.rsplit(':').next().unwrap().to_string();
     tokio::task::spawn_blocking(move || {
@@ -654,7 +675,10 @@ async fn a_dropped_upload_leaves_nothing_and_can_be_retried() {
         }
     }
     assert!(clean, "a partial upload stayed visible");
-    assert_eq!(fetch(&app, &alice, package, "d.fastq.gz").await.status, Status::NotFound);
+    assert_eq!(
+        fetch(&app, &alice, package, "d.fastq.gz").await.status,
+        Status::NotFound
+    );
     // Retry with the same link.
     let reply = reqwest::Client::new()
         .put(&url)
@@ -663,7 +687,10 @@ async fn a_dropped_upload_leaves_nothing_and_can_be_retried() {
         .await
         .unwrap();
     assert_eq!(reply.status().as_u16(), 200);
-    assert_eq!(fetch(&app, &alice, package, "d.fastq.gz").await.status, Status::Created);
+    assert_eq!(
+        fetch(&app, &alice, package, "d.fastq.gz").await.status,
+        Status::Created
+    );
 }
 
 // ---- S3 presigned URLs: the server checks them ----------------------------------------------

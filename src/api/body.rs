@@ -90,9 +90,11 @@ impl<'r> FromData<'r> for Body {
 pub fn field_errors(errors: Vec<FieldError>) -> ApiError {
     let mut error = ApiError::invalid(&errors[0].attr, errors[0].code, errors[0].detail.clone());
     for e in &errors[1..] {
-        error
-            .errors
-            .push(ApiError::invalid(&e.attr, e.code, e.detail.clone()).errors.remove(0));
+        error.errors.push(
+            ApiError::invalid(&e.attr, e.code, e.detail.clone())
+                .errors
+                .remove(0),
+        );
     }
     error
 }

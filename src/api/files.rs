@@ -50,12 +50,17 @@ pub struct Download {
 impl<'r> Responder<'r, 'static> for Download {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
         let extension = self.name.rsplit('.').next().unwrap_or_default();
-        let content_type =
-            ContentType::from_extension(extension).unwrap_or(ContentType::Binary);
+        let content_type = ContentType::from_extension(extension).unwrap_or(ContentType::Binary);
         let safe_name: String = self
             .name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         Response::build()
             .header(content_type)
@@ -84,7 +89,11 @@ async fn download(
         user,
     };
     verify(app.secret_key.as_bytes(), &grant, signature, now()).map_err(|e| {
-        ApiError::new(Status::Forbidden, "permission_denied", format!("This link is not valid: {e}."))
+        ApiError::new(
+            Status::Forbidden,
+            "permission_denied",
+            format!("This link is not valid: {e}."),
+        )
     })?;
     let bytes = app
         .store

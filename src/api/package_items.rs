@@ -134,8 +134,8 @@ async fn add_message(
     let id = app.db.add_message(package.id, user.0.id, content).await?;
     app.mailer.notify_one();
     tracing::info!(package = package.id, from = %user.0.username, "new message");
-    let created = find(app.db.messages(package.id).await?, id, |m| m.id)
-        .ok_or_else(ApiError::internal)?;
+    let created =
+        find(app.db.messages(package.id).await?, id, |m| m.id).ok_or_else(ApiError::internal)?;
     Ok((Status::Created, Json(message_json(&created))))
 }
 
@@ -160,7 +160,9 @@ async fn contributors(
 ) -> ApiResult<Json<Value>> {
     let package = parent_package(app, &user.0, pk).await?;
     let list = app.db.contributors(package.id).await?;
-    Ok(Json(list.iter().map(|c| contributor_json(&base, c)).collect()))
+    Ok(Json(
+        list.iter().map(|c| contributor_json(&base, c)).collect(),
+    ))
 }
 
 async fn one_contributor(app: &App, package: i64, id: i64) -> ApiResult<Contributor> {
@@ -292,12 +294,7 @@ async fn one_alias(app: &App, package: i64, id: i64) -> ApiResult<Alias> {
 }
 
 #[get("/submission/packages/<pk>/sample-aliases/<id>")]
-async fn alias(
-    app: &State<App>,
-    user: CurrentUser,
-    pk: &str,
-    id: &str,
-) -> ApiResult<Json<Value>> {
+async fn alias(app: &State<App>, user: CurrentUser, pk: &str, id: &str) -> ApiResult<Json<Value>> {
     let package = parent_package(app, &user.0, pk).await?;
     Ok(Json(alias_json(
         &one_alias(app, package.id, item_id(id)?).await?,
@@ -429,17 +426,14 @@ async fn link(
     let id = item_id(id)?;
     let found = find(app.db.sequencing_links(package.id).await?, id, |l| l.id)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(link_json(app, &base, &user.0, package.id, &found).await))
+    Ok(Json(
+        link_json(app, &base, &user.0, package.id, &found).await,
+    ))
 }
 
 /// Unlinks a FASTQ file from the package; the stored file stays (other packages may use it).
 #[delete("/submission/packages/<pk>/sequencing-data/<id>")]
-async fn delete_link(
-    app: &State<App>,
-    user: CurrentUser,
-    pk: &str,
-    id: &str,
-) -> ApiResult<Status> {
+async fn delete_link(app: &State<App>, user: CurrentUser, pk: &str, id: &str) -> ApiResult<Status> {
     let package = parent_package(app, &user.0, pk).await?;
     let id = item_id(id)?;
     find(app.db.sequencing_links(package.id).await?, id, |l| l.id)

@@ -123,12 +123,7 @@ fn attachment_json(app: &App, base: &BaseUrl, user: &User, a: &Attachment) -> Va
 }
 
 /// The package as it is now, for the answers of actions.
-pub async fn current(
-    app: &App,
-    base: &BaseUrl,
-    user: &User,
-    id: i64,
-) -> ApiResult<Json<Value>> {
+pub async fn current(app: &App, base: &BaseUrl, user: &User, id: i64) -> ApiResult<Json<Value>> {
     let package = app.db.package(id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(package_json(app, base, user, &package)))
 }

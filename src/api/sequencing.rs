@@ -98,7 +98,10 @@ fn local_upload_url(app: &App, base: &BaseUrl, key: &str, upload: i64, user: i64
 }
 
 /// `POST …/sequencing-data/upload-link/ {filename}` → 200 `{url}`.
-#[post("/submission/packages/<pk>/sequencing-data/upload-link", data = "<body>")]
+#[post(
+    "/submission/packages/<pk>/sequencing-data/upload-link",
+    data = "<body>"
+)]
 async fn upload_link(
     app: &State<App>,
     user: CurrentUser,
@@ -111,7 +114,11 @@ async fn upload_link(
     let name = filename(body)?;
     let key = temporary_key(user.0.id, &name);
     if app.store.head(&key).await.map_err(storage_error)?.is_some() {
-        return Err(ApiError::new(Status::Conflict, "conflict", ALREADY_UPLOADED));
+        return Err(ApiError::new(
+            Status::Conflict,
+            "conflict",
+            ALREADY_UPLOADED,
+        ));
     }
     let seconds = app.config.storage.link_seconds();
     let url = match app
@@ -166,7 +173,10 @@ fn refused(detail: impl Into<String>) -> ApiError {
 
 /// `PUT /files/<key>?upload&user&expires&signature`: the local store receives a file.
 #[allow(clippy::too_many_arguments)]
-#[put("/files/<key..>?<upload>&<user>&<expires>&<signature>", data = "<data>")]
+#[put(
+    "/files/<key..>?<upload>&<user>&<expires>&<signature>",
+    data = "<data>"
+)]
 async fn receive(
     app: &State<App>,
     key: PathBuf,
@@ -239,7 +249,8 @@ enum Failure {
 /// `persistent/`, known content (same MD5) is dropped. The temporary object is gone
 /// afterwards whatever happens.
 async fn check_and_store(app: &App, key: &str, name: &str) -> Result<Content, Failure> {
-    let internal = |what: &str, e: &dyn std::fmt::Display| Failure::Internal(format!("{what}: {e}"));
+    let internal =
+        |what: &str, e: &dyn std::fmt::Display| Failure::Internal(format!("{what}: {e}"));
     let reader = app
         .store
         .reader(key)
@@ -389,7 +400,11 @@ async fn fetch(
         }
         Linked::AlreadyAttached { orphan } => {
             remove_orphan(app, orphan).await;
-            Err(ApiError::new(Status::BadRequest, "invalid", ALREADY_ATTACHED))
+            Err(ApiError::new(
+                Status::BadRequest,
+                "invalid",
+                ALREADY_ATTACHED,
+            ))
         }
     }
 }
@@ -406,7 +421,9 @@ async fn check_in_background(app: App, key: String, name: String, link: i64) {
                 Ok(())
             }
             Err(e) => {
-                let stored = content.stored_name.map(|n| format!("{PERSISTENT_PREFIX}{n}"));
+                let stored = content
+                    .stored_name
+                    .map(|n| format!("{PERSISTENT_PREFIX}{n}"));
                 remove_orphan(&app, stored).await;
                 Err(format!("database: {e}"))
             }
@@ -427,7 +444,9 @@ async fn check_in_background(app: App, key: String, name: String, link: i64) {
             .set_validation_state(
                 link,
                 ValidationState::Invalid,
-                Some("The file could not be checked (server error); delete it and upload it again."),
+                Some(
+                    "The file could not be checked (server error); delete it and upload it again.",
+                ),
             )
             .await;
     }

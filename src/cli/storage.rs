@@ -11,7 +11,10 @@ pub async fn run_storage(config: Config, command: StorageCommand) -> anyhow::Res
     migrate::run(&db).await?;
     let store = FileStore::open(&config)?;
     match command {
-        StorageCommand::Gc { delete, min_age_hours } => {
+        StorageCommand::Gc {
+            delete,
+            min_age_hours,
+        } => {
             let orphans =
                 collect_garbage(&store, &db, !delete, min_age_hours as i64 * 3600).await?;
             let bytes: u64 = orphans.iter().map(|o| o.size).sum();

@@ -20,8 +20,13 @@ pub enum Transition {
 /// frontend shows as they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransitionError {
-    NotAllowed { from: State, method: &'static str },
-    ConditionsNotMet { method: &'static str },
+    NotAllowed {
+        from: State,
+        method: &'static str,
+    },
+    ConditionsNotMet {
+        method: &'static str,
+    },
     /// The rejection reason is outside 4–2048 characters.
     BadReason(String),
 }
@@ -30,7 +35,10 @@ impl TransitionError {
     pub fn message(&self) -> String {
         match self {
             TransitionError::NotAllowed { from, method } => {
-                format!("Can't switch from state '{}' using method '{method}'", from.as_str())
+                format!(
+                    "Can't switch from state '{}' using method '{method}'",
+                    from.as_str()
+                )
             }
             TransitionError::ConditionsNotMet { method } => {
                 format!("Transition conditions have not been met for method '{method}'")
@@ -155,7 +163,9 @@ mod tests {
             reason: "ugly".into(),
         };
         assert_eq!(reject.target(State::Pending, Matched), Ok(State::Rejected));
-        let short = Transition::Reject { reason: "no".into() };
+        let short = Transition::Reject {
+            reason: "no".into(),
+        };
         assert!(matches!(
             short.target(State::Pending, Matched),
             Err(TransitionError::BadReason(_))
@@ -164,7 +174,9 @@ mod tests {
             Transition::ToDraft.target(State::Rejected, Changed),
             Ok(State::Draft)
         );
-        assert!(Transition::ToDraft.target(State::Accepted, Matched).is_err());
+        assert!(Transition::ToDraft
+            .target(State::Accepted, Matched)
+            .is_err());
         assert!(Transition::Accept.needs_staff() && !Transition::Submit.needs_staff());
     }
 

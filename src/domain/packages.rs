@@ -272,7 +272,10 @@ pub struct Alias {
 pub const ALIAS_NAME_MAX: usize = 2048;
 
 /// A rename: the new name is upper-cased, as in the original.
-pub fn alias_name(body: &Map<String, Value>, partial: bool) -> Result<Option<String>, Vec<FieldError>> {
+pub fn alias_name(
+    body: &Map<String, Value>,
+    partial: bool,
+) -> Result<Option<String>, Vec<FieldError>> {
     let mut errors = vec![];
     let name = text(
         body,
@@ -363,6 +366,9 @@ mod tests {
             message_content(&map(json!({}))).unwrap_err()[0].code,
             "required"
         );
-        assert_eq!(message_content(&map(json!({"content": ""}))).unwrap(), Some(String::new()));
+        assert_eq!(
+            message_content(&map(json!({"content": ""}))).unwrap(),
+            Some(String::new())
+        );
     }
 }

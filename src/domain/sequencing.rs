@@ -31,9 +31,8 @@ pub fn check_name(name: &str) -> Result<(), FieldError> {
     let Some(stem) = name.strip_suffix(".fastq.gz") else {
         return Err(pattern());
     };
-    let allowed = |c: char| {
-        c.is_alphanumeric() || c == '_' || c == ',' || c == '.' || c == '-' || c == ' '
-    };
+    let allowed =
+        |c: char| c.is_alphanumeric() || c == '_' || c == ',' || c == '.' || c == '-' || c == ' ';
     if stem.is_empty() || !stem.chars().all(allowed) {
         return Err(pattern());
     }
@@ -141,10 +140,19 @@ mod tests {
 
     #[test]
     fn keys_hold_no_user_text_as_is() {
-        assert_eq!(temporary_key(7, "a b.fastq.gz"), "temporary/7_a=20b.fastq.gz");
-        assert_eq!(temporary_key(7, "ñ.fastq.gz"), "temporary/7_=C3=B1.fastq.gz");
+        assert_eq!(
+            temporary_key(7, "a b.fastq.gz"),
+            "temporary/7_a=20b.fastq.gz"
+        );
+        assert_eq!(
+            temporary_key(7, "ñ.fastq.gz"),
+            "temporary/7_=C3=B1.fastq.gz"
+        );
         // `=` itself is escaped, so two names never share a key.
-        assert_ne!(temporary_key(1, "=20.fastq.gz"), temporary_key(1, " .fastq.gz"));
+        assert_ne!(
+            temporary_key(1, "=20.fastq.gz"),
+            temporary_key(1, " .fastq.gz")
+        );
         assert_eq!(
             persistent_name("S1.R1.fastq.gz", [0xab; 16]),
             format!("{}.R1.fastq.gz", "ab".repeat(16))

@@ -137,10 +137,12 @@ impl FileStore {
             let path = dir.join(key);
             return match std::fs::File::open(&path) {
                 Ok(file) => Ok(StoreReader::File(file)),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Err(object_store::Error::NotFound {
-                    path: key.to_string(),
-                    source: Box::new(e),
-                }),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    Err(object_store::Error::NotFound {
+                        path: key.to_string(),
+                        source: Box::new(e),
+                    })
+                }
                 Err(e) => Err(object_store::Error::Generic {
                     store: "local",
                     source: Box::new(e),
@@ -238,7 +240,10 @@ impl FileStore {
     }
 }
 
-fn write_hashed(path: &std::path::Path, rx: std::sync::mpsc::Receiver<Bytes>) -> io::Result<Received> {
+fn write_hashed(
+    path: &std::path::Path,
+    rx: std::sync::mpsc::Receiver<Bytes>,
+) -> io::Result<Received> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }

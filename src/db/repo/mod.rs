@@ -5,28 +5,28 @@ mod catalogue;
 mod genes;
 mod genotype_resistance;
 mod identity;
+pub mod import;
 mod matching;
 pub mod outbox;
 mod package_items;
-mod packages;
 pub mod package_state;
-pub mod import;
-mod stats;
+mod packages;
 mod sequencing;
+mod stats;
 mod summary;
 mod system;
 
 pub use catalogue::CatalogueStore;
 pub use genes::{GeneStore, HistoryOrder};
 pub use genotype_resistance::GenotypeResistanceStore;
-pub use package_items::{find, Edit, PackageItemStore, TestKind};
-pub use matching::{MatchError, MatchReport, MatchingStore};
-pub use packages::{PackageStore, TransitionFailure};
 pub use identity::{
     ApiTokenInfo, ApiTokenOwner, ExternalUser, IdentityStore, NewUser, OidcState, SessionRecord,
 };
-pub use stats::{ResistanceQuery, StatsStore};
+pub use matching::{MatchError, MatchReport, MatchingStore};
+pub use package_items::{find, Edit, PackageItemStore, TestKind};
+pub use packages::{PackageStore, TransitionFailure};
 pub use sequencing::{Content, Existing, Linked, SequencingStore};
+pub use stats::{ResistanceQuery, StatsStore};
 pub use summary::{RefreshOptions, RefreshReport, SummaryStore, TableRefresh, SUMMARY_TABLES};
 pub use system::{SchemaColumn, SystemStore};
 

@@ -49,8 +49,7 @@ pub enum Edit<T> {
 }
 
 pub trait PackageItemStore {
-    fn messages(&self, package: i64)
-        -> impl Future<Output = Result<Vec<Message>, DbError>> + Send;
+    fn messages(&self, package: i64) -> impl Future<Output = Result<Vec<Message>, DbError>> + Send;
     /// Adds a message, recounts, and queues the e-mail (to staff when the owner writes, to
     /// the owner otherwise).
     fn add_message(
@@ -390,7 +389,11 @@ impl PackageItemStore for Db {
         })
     }
 
-    async fn clear_tests(&self, package: i64, kind: TestKind) -> Result<Edit<Vec<String>>, DbError> {
+    async fn clear_tests(
+        &self,
+        package: i64,
+        kind: TestKind,
+    ) -> Result<Edit<Vec<String>>, DbError> {
         editable!(self, package, |tx| {
             tx.execute(
                 &format!("DELETE FROM {} WHERE package_id = $1", kind.table()),

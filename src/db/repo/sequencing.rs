@@ -54,7 +54,11 @@ pub trait SequencingStore {
     ) -> impl Future<Output = Result<i64, DbError>> + Send;
     /// Takes the upload link for receiving bytes; false when it was used already (or never
     /// issued).
-    fn claim_upload(&self, id: i64, key: &str) -> impl Future<Output = Result<bool, DbError>> + Send;
+    fn claim_upload(
+        &self,
+        id: i64,
+        key: &str,
+    ) -> impl Future<Output = Result<bool, DbError>> + Send;
     /// Records the received bytes (`Ok`), or gives the link back for a retry (`Err`).
     fn finish_upload(
         &self,
@@ -70,7 +74,10 @@ pub trait SequencingStore {
     ) -> impl Future<Output = Result<u64, DbError>> + Send;
 
     /// Content already stored under this MD5 (compared without case).
-    fn find_content(&self, md5: &str) -> impl Future<Output = Result<Option<Existing>, DbError>> + Send;
+    fn find_content(
+        &self,
+        md5: &str,
+    ) -> impl Future<Output = Result<Option<Existing>, DbError>> + Send;
     /// Links checked content to an editable package, creating its rows when it is new, and
     /// marks the package changed.
     fn link_content(
@@ -101,7 +108,8 @@ pub trait SequencingStore {
         content: &Content,
     ) -> impl Future<Output = Result<Linked, DbError>> + Send;
     /// Marks links left PENDING or VALIDATING by a stopped server INVALID; returns how many.
-    fn interrupt_pending(&self, message: &str) -> impl Future<Output = Result<u64, DbError>> + Send;
+    fn interrupt_pending(&self, message: &str)
+        -> impl Future<Output = Result<u64, DbError>> + Send;
 
     /// Every `persistent/…` key a row points to.
     fn stored_paths(&self) -> impl Future<Output = Result<HashSet<String>, DbError>> + Send;
@@ -132,7 +140,13 @@ async fn complete_existing(tx: &mut Tx, id: i64, content: &Content) -> Result<()
         "UPDATE submission_sequencingdata SET file_size = COALESCE(file_size, $2), \
            sha256 = COALESCE(sha256, $3), read_count = COALESCE(read_count, $4), \
            base_count = COALESCE(base_count, $5) WHERE id = $1",
-        params![id, content.size, &content.sha256, content.reads, content.bases],
+        params![
+            id,
+            content.size,
+            &content.sha256,
+            content.reads,
+            content.bases
+        ],
     )
     .await?;
     Ok(())
@@ -198,8 +212,11 @@ impl SequencingStore for Db {
         filename: &str,
     ) -> Result<i64, DbError> {
         let mut tx = self.begin().await?;
-        tx.execute("DELETE FROM storage_upload WHERE object_key = $1", params![key])
-            .await?;
+        tx.execute(
+            "DELETE FROM storage_upload WHERE object_key = $1",
+            params![key],
+        )
+        .await?;
         let now = OffsetDateTime::now_utc();
         let id = tx
             .query_opt(
@@ -253,8 +270,11 @@ impl SequencingStore for Db {
     }
 
     async fn forget_upload(&self, key: &str) -> Result<(), DbError> {
-        self.execute("DELETE FROM storage_upload WHERE object_key = $1", params![key])
-            .await?;
+        self.execute(
+            "DELETE FROM storage_upload WHERE object_key = $1",
+            params![key],
+        )
+        .await?;
         Ok(())
     }
 
@@ -279,79 +299,15 @@ impl SequencingStore for Db {
         filename: &str,
         content: &Content,
     ) -> Result<Edit<Linked>, DbError> {
-        let mut tx = self.begin().await?;
-        match lock_package(&mut tx, package).await? {
-            None => return Ok(Edit::NotFound),
-            Some(p) if !p.state.is_editable() => return Ok(Edit::NotEditable),
-            Some(_) => {}
-        }
-        let (existing, orphan) = match (find_in(&mut tx, &content.md5).await?, &content.stored_name) {
-            (Some(found), stored) => {
-                complete_existing(&mut tx, found.sequencing_data, content).await?;
-                (found, stored.as_ref().map(|n| format!("{PERSISTENT_PREFIX}{n}")))
-            }
-            (None, Some(name)) => (insert_content(&mut tx, name, content).await?, None),
-            (None, None) => {
-                return Err(DbError::Decode(
-                    "content without a stored file and no row for its MD5".into(),
-                ))
-            }
-        };
-        if already_linked(&mut tx, package, existing.sequencing_data).await? {
-            tx.commit().await?;
-            return Ok(Edit::Done(Linked::AlreadyAttached { orphan }));
-        }
-        let id = tx
-            .query_opt(
-                "INSERT INTO submission_packagesequencingdata (verdicts, package_id, \
-                   sequencing_data_id, sequencing_data_hash_id, created_at, filename, \
-                   validation_state) VALUES ('[]', $1, $2, $3, $4, $5, 'VALID') RETURNING id",
-                params![
-                    package,
-                    existing.sequencing_data,
-                    existing.hash,
-                    OffsetDateTime::now_utc(),
-                    filename
-                ],
-            )
-            .await?
-            .ok_or_else(|| DbError::Decode("no id".into()))?
-            .get(0)?;
-        mark_changed(&mut tx, package).await?;
-        tx.commit().await?;
-        Ok(Edit::Done(Linked::Link { id, orphan }))
+        retry_locked(|| link_content_once(self, package, filename, content)).await
     }
 
     async fn create_pending(&self, package: i64, filename: &str) -> Result<Edit<i64>, DbError> {
-        let mut tx = self.begin().await?;
-        match lock_package(&mut tx, package).await? {
-            None => return Ok(Edit::NotFound),
-            Some(p) if !p.state.is_editable() => return Ok(Edit::NotEditable),
-            Some(_) => {}
-        }
-        let now = OffsetDateTime::now_utc();
-        let sd: i64 = tx
-            .query_opt(
-                "INSERT INTO submission_sequencingdata (created_at, library_name, data_location) \
-                 VALUES ($1, '', 'TB-Kb') RETURNING id",
-                params![now],
-            )
-            .await?
-            .ok_or_else(|| DbError::Decode("no id".into()))?
-            .get(0)?;
-        let hash = insert_hash(&mut tx, sd, "").await?;
-        let id = tx
-            .query_opt(
-                "INSERT INTO submission_packagesequencingdata (verdicts, package_id, \
-                   sequencing_data_id, sequencing_data_hash_id, created_at, filename, \
-                   validation_state) VALUES ('[]', $1, $2, $3, $4, $5, 'PENDING') RETURNING id",
-                params![package, sd, hash, now, filename],
-            )
-            .await?
-            .ok_or_else(|| DbError::Decode("no id".into()))?
-            .get(0)?;
-        tx.commit().await?;
-        Ok(Edit::Done(id))
+        retry_locked(|| create_pending_once(self, package, filename)).await
+    }
+
+    async fn complete_pending(&self, link: i64, content: &Content) -> Result<Linked, DbError> {
+        retry_locked(|| complete_pending_once(self, link, content)).await
     }
 
     async fn set_validation_state(
@@ -367,92 +323,6 @@ impl SequencingStore for Db {
         )
         .await?;
         Ok(())
-    }
-
-    async fn complete_pending(&self, link: i64, content: &Content) -> Result<Linked, DbError> {
-        let mut tx = self.begin().await?;
-        let row = tx
-            .query_opt(
-                "SELECT package_id, sequencing_data_id FROM submission_packagesequencingdata \
-                 WHERE id = $1",
-                params![link],
-            )
-            .await?;
-        let stored = content
-            .stored_name
-            .as_ref()
-            .map(|n| format!("{PERSISTENT_PREFIX}{n}"));
-        // The link was deleted while its file was being checked.
-        let Some(row) = row else {
-            return Ok(Linked::AlreadyAttached { orphan: stored });
-        };
-        let (package, placeholder): (i64, i64) = (row.get(0)?, row.get(1)?);
-        lock_package(&mut tx, package).await?;
-        let outcome = match find_in(&mut tx, &content.md5).await? {
-            Some(found) => {
-                complete_existing(&mut tx, found.sequencing_data, content).await?;
-                if already_linked(&mut tx, package, found.sequencing_data).await? {
-                    tx.execute(
-                        "UPDATE submission_packagesequencingdata SET validation_state = 'INVALID', \
-                           validation_error = $2 WHERE id = $1",
-                        params![link, crate::domain::sequencing::ALREADY_ATTACHED],
-                    )
-                    .await?;
-                    tx.commit().await?;
-                    return Ok(Linked::AlreadyAttached { orphan: stored });
-                }
-                tx.execute(
-                    "UPDATE submission_packagesequencingdata SET sequencing_data_id = $2, \
-                       sequencing_data_hash_id = $3, validation_state = 'VALID', \
-                       validation_error = NULL WHERE id = $1",
-                    params![link, found.sequencing_data, found.hash],
-                )
-                .await?;
-                tx.execute(
-                    "DELETE FROM submission_sequencingdata WHERE id = $1",
-                    params![placeholder],
-                )
-                .await?;
-                Linked::Link { id: link, orphan: stored }
-            }
-            None => {
-                let Some(name) = &content.stored_name else {
-                    return Err(DbError::Decode("new content without a stored file".into()));
-                };
-                tx.execute(
-                    "UPDATE submission_sequencingdata SET filename = $2, file_size = $3, \
-                       file_path = $4, s3_storage_class = 'STANDARD', \
-                       library_preparation_strategy = 'WGS', sequencing_platform = 'ILLUMINA', \
-                       library_layout = 'PAIRED', sha256 = $5, read_count = $6, base_count = $7 \
-                     WHERE id = $1",
-                    params![
-                        placeholder,
-                        name,
-                        content.size,
-                        format!("{PERSISTENT_PREFIX}{name}"),
-                        &content.sha256,
-                        content.reads,
-                        content.bases
-                    ],
-                )
-                .await?;
-                tx.execute(
-                    "UPDATE submission_sequencingdatahash SET value = $2 WHERE sequencing_data_id = $1",
-                    params![placeholder, &content.md5],
-                )
-                .await?;
-                tx.execute(
-                    "UPDATE submission_packagesequencingdata SET validation_state = 'VALID', \
-                       validation_error = NULL WHERE id = $1",
-                    params![link],
-                )
-                .await?;
-                Linked::Link { id: link, orphan: None }
-            }
-        };
-        mark_changed(&mut tx, package).await?;
-        tx.commit().await?;
-        Ok(outcome)
     }
 
     async fn interrupt_pending(&self, message: &str) -> Result<u64, DbError> {
@@ -472,5 +342,203 @@ impl SequencingStore for Db {
             )
             .await?;
         rows.iter().map(|r| r.get(0)).collect()
+    }
+}
+
+async fn link_content_once(
+    db: &Db,
+    package: i64,
+    filename: &str,
+    content: &Content,
+) -> Result<Edit<Linked>, DbError> {
+    let mut tx = db.begin().await?;
+    match lock_package(&mut tx, package).await? {
+        None => return Ok(Edit::NotFound),
+        Some(p) if !p.state.is_editable() => return Ok(Edit::NotEditable),
+        Some(_) => {}
+    }
+    let (existing, orphan) = match (find_in(&mut tx, &content.md5).await?, &content.stored_name) {
+        (Some(found), stored) => {
+            complete_existing(&mut tx, found.sequencing_data, content).await?;
+            (
+                found,
+                stored.as_ref().map(|n| format!("{PERSISTENT_PREFIX}{n}")),
+            )
+        }
+        (None, Some(name)) => (insert_content(&mut tx, name, content).await?, None),
+        (None, None) => {
+            return Err(DbError::Decode(
+                "content without a stored file and no row for its MD5".into(),
+            ))
+        }
+    };
+    if already_linked(&mut tx, package, existing.sequencing_data).await? {
+        tx.commit().await?;
+        return Ok(Edit::Done(Linked::AlreadyAttached { orphan }));
+    }
+    let id = tx
+        .query_opt(
+            "INSERT INTO submission_packagesequencingdata (verdicts, package_id, \
+                   sequencing_data_id, sequencing_data_hash_id, created_at, filename, \
+                   validation_state) VALUES ('[]', $1, $2, $3, $4, $5, 'VALID') RETURNING id",
+            params![
+                package,
+                existing.sequencing_data,
+                existing.hash,
+                OffsetDateTime::now_utc(),
+                filename
+            ],
+        )
+        .await?
+        .ok_or_else(|| DbError::Decode("no id".into()))?
+        .get(0)?;
+    mark_changed(&mut tx, package).await?;
+    tx.commit().await?;
+    Ok(Edit::Done(Linked::Link { id, orphan }))
+}
+
+async fn create_pending_once(db: &Db, package: i64, filename: &str) -> Result<Edit<i64>, DbError> {
+    let mut tx = db.begin().await?;
+    match lock_package(&mut tx, package).await? {
+        None => return Ok(Edit::NotFound),
+        Some(p) if !p.state.is_editable() => return Ok(Edit::NotEditable),
+        Some(_) => {}
+    }
+    let now = OffsetDateTime::now_utc();
+    let sd: i64 = tx
+        .query_opt(
+            "INSERT INTO submission_sequencingdata (created_at, library_name, data_location) \
+                 VALUES ($1, '', 'TB-Kb') RETURNING id",
+            params![now],
+        )
+        .await?
+        .ok_or_else(|| DbError::Decode("no id".into()))?
+        .get(0)?;
+    let hash = insert_hash(&mut tx, sd, "").await?;
+    let id = tx
+        .query_opt(
+            "INSERT INTO submission_packagesequencingdata (verdicts, package_id, \
+                   sequencing_data_id, sequencing_data_hash_id, created_at, filename, \
+                   validation_state) VALUES ('[]', $1, $2, $3, $4, $5, 'PENDING') RETURNING id",
+            params![package, sd, hash, now, filename],
+        )
+        .await?
+        .ok_or_else(|| DbError::Decode("no id".into()))?
+        .get(0)?;
+    tx.commit().await?;
+    Ok(Edit::Done(id))
+}
+
+async fn complete_pending_once(db: &Db, link: i64, content: &Content) -> Result<Linked, DbError> {
+    let mut tx = db.begin().await?;
+    let row = tx
+        .query_opt(
+            "SELECT package_id, sequencing_data_id FROM submission_packagesequencingdata \
+                 WHERE id = $1",
+            params![link],
+        )
+        .await?;
+    let stored = content
+        .stored_name
+        .as_ref()
+        .map(|n| format!("{PERSISTENT_PREFIX}{n}"));
+    // The link was deleted while its file was being checked.
+    let Some(row) = row else {
+        return Ok(Linked::AlreadyAttached { orphan: stored });
+    };
+    let (package, placeholder): (i64, i64) = (row.get(0)?, row.get(1)?);
+    lock_package(&mut tx, package).await?;
+    let outcome = match find_in(&mut tx, &content.md5).await? {
+        Some(found) => {
+            complete_existing(&mut tx, found.sequencing_data, content).await?;
+            if already_linked(&mut tx, package, found.sequencing_data).await? {
+                tx.execute(
+                    "UPDATE submission_packagesequencingdata SET validation_state = 'INVALID', \
+                           validation_error = $2 WHERE id = $1",
+                    params![link, crate::domain::sequencing::ALREADY_ATTACHED],
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(Linked::AlreadyAttached { orphan: stored });
+            }
+            tx.execute(
+                "UPDATE submission_packagesequencingdata SET sequencing_data_id = $2, \
+                       sequencing_data_hash_id = $3, validation_state = 'VALID', \
+                       validation_error = NULL WHERE id = $1",
+                params![link, found.sequencing_data, found.hash],
+            )
+            .await?;
+            tx.execute(
+                "DELETE FROM submission_sequencingdata WHERE id = $1",
+                params![placeholder],
+            )
+            .await?;
+            Linked::Link {
+                id: link,
+                orphan: stored,
+            }
+        }
+        None => {
+            let Some(name) = &content.stored_name else {
+                return Err(DbError::Decode("new content without a stored file".into()));
+            };
+            tx.execute(
+                "UPDATE submission_sequencingdata SET filename = $2, file_size = $3, \
+                       file_path = $4, s3_storage_class = 'STANDARD', \
+                       library_preparation_strategy = 'WGS', sequencing_platform = 'ILLUMINA', \
+                       library_layout = 'PAIRED', sha256 = $5, read_count = $6, base_count = $7 \
+                     WHERE id = $1",
+                params![
+                    placeholder,
+                    name,
+                    content.size,
+                    format!("{PERSISTENT_PREFIX}{name}"),
+                    &content.sha256,
+                    content.reads,
+                    content.bases
+                ],
+            )
+            .await?;
+            tx.execute(
+                "UPDATE submission_sequencingdatahash SET value = $2 WHERE sequencing_data_id = $1",
+                params![placeholder, &content.md5],
+            )
+            .await?;
+            tx.execute(
+                "UPDATE submission_packagesequencingdata SET validation_state = 'VALID', \
+                       validation_error = NULL WHERE id = $1",
+                params![link],
+            )
+            .await?;
+            Linked::Link {
+                id: link,
+                orphan: None,
+            }
+        }
+    };
+    mark_changed(&mut tx, package).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Runs a change again while another transaction holds the package's row (PostgreSQL answers
+/// `NOWAIT` locks at once): a background check finishing must not fail a user's request, nor
+/// the other way round. Gives up after about ten seconds.
+async fn retry_locked<T, F, Fut>(mut change: F) -> Result<T, DbError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, DbError>>,
+{
+    let mut wait = std::time::Duration::from_millis(10);
+    let mut waited = std::time::Duration::ZERO;
+    loop {
+        match change().await {
+            Err(DbError::Locked(_)) if waited < std::time::Duration::from_secs(10) => {
+                tokio::time::sleep(wait).await;
+                waited += wait;
+                wait = (wait * 2).min(std::time::Duration::from_millis(200));
+            }
+            other => return other,
+        }
     }
 }
