@@ -459,9 +459,17 @@ fn storage_gc_is_a_dry_run_unless_asked() {
     let args = ["storage", "gc", "--min-age-hours", "0"];
     let out = tbseq(dir.path(), &args, &[]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("would remove 1 stored file(s)"), "{}", text(&out));
+    assert!(
+        text(&out).contains("would remove 1 stored file(s)"),
+        "{}",
+        text(&out)
+    );
     assert!(stored.join("orphan.fastq.gz").exists());
     let out = tbseq(dir.path(), &[&args[..], &["--delete"]].concat(), &[]);
-    assert!(text(&out).contains("removed 1 stored file(s)"), "{}", text(&out));
+    assert!(
+        text(&out).contains("removed 1 stored file(s)"),
+        "{}",
+        text(&out)
+    );
     assert!(!stored.join("orphan.fastq.gz").exists());
 }

@@ -741,3 +741,47 @@ both_backends_with! { s3_app;
 async fn s3_app(backend: Backend) -> TestApp {
     app_with(backend, Store::S3, |_| {}).await
 }
+
+/// `tbseq check` writes, reads and deletes a probe object: it passes on a reachable bucket
+/// and fails with a wrong secret (the server checks signatures).
+#[test]
+fn check_verifies_the_s3_store() {
+    let s3 = s3_config();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |secret: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tbseq"))
+            .current_dir(dir.path())
+            .arg("check")
+            .env_clear()
+            .env("TBSEQ_STORAGE__KIND", "s3")
+            .env("TBSEQ_STORAGE__S3__BUCKET", &s3.bucket)
+            .env("TBSEQ_STORAGE__S3__REGION", &s3.region)
+            .env(
+                "TBSEQ_STORAGE__S3__ENDPOINT",
+                s3.endpoint.as_deref().unwrap(),
+            )
+            .env("TBSEQ_STORAGE__S3__PATH_STYLE", "true")
+            .env(
+                "TBSEQ_STORAGE__S3__ACCESS_KEY_ID",
+                s3.access_key_id.as_deref().unwrap(),
+            )
+            .env("TBSEQ_STORAGE__S3__SECRET_ACCESS_KEY", secret)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let (code, text) = run(s3.secret_access_key.as_deref().unwrap());
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("s3 store at s3://{} is writable", s3.bucket)),
+        "{text}"
+    );
+    let (code, text) = run("wrong-secret");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("FAIL  storage"), "{text}");
+}
