@@ -24,7 +24,7 @@ FILE=bench-results/cache/bench-${SIZE_MIB}MiB.fastq.gz
 # repetition does not make the file compress better than the block does.
 if [ ! -s "$FILE" ]; then
     echo "generating $FILE (once)" >&2
-    python3 - "$FILE" "$SIZE_MIB" <<'PY'
+    python3 - "$FILE.partial" "$SIZE_MIB" <<'PY'
 import gzip, random, subprocess, sys, zlib
 path, mib = sys.argv[1], int(sys.argv[2])
 random.seed(42)
@@ -42,6 +42,7 @@ for _ in range(repeats):
 gz.stdin.close()
 gz.wait()
 PY
+    mv "$FILE.partial" "$FILE"
 fi
 BYTES=$(stat -c %s "$FILE")
 
