@@ -96,6 +96,29 @@ enum Command {
     /// Manage personal API tokens (`Authorization: Bearer <token>`).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// File store housekeeping (FASTQ files).
+    #[command(subcommand)]
+    Storage(StorageCommand),
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// List stored FASTQ files (`persistent/…`) that no row points to; a dry run unless
+    /// `--delete`.
+    Gc {
+        /// Remove them.
+        #[arg(long)]
+        delete: bool,
+        /// Leave files younger than this alone (a fetch may be writing their row).
+        #[arg(long, default_value_t = 1)]
+        min_age_hours: u64,
+    },
+    /// Remove temporary uploads older than `storage.temporary_max_age_hours` (the server
+    /// also does this in the background).
+    SweepTemporary {
+        #[arg(long)]
+        max_age_hours: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -205,6 +228,7 @@ pub fn main() -> ExitCode {
         Command::Seed { sample_users } => rocket::execute(run_seed(loaded.config, sample_users)),
         Command::User(command) => rocket::execute(users::run_user(loaded.config, command)),
         Command::Token(command) => rocket::execute(users::run_token(loaded.config, command)),
+        Command::Storage(command) => rocket::execute(storage::run_storage(loaded.config, command)),
         Command::Refresh => rocket::execute(run_refresh(loaded.config)),
         Command::Config { json } => print_config(&loaded, json),
         Command::Check => return rocket::execute(check(loaded)),
@@ -316,6 +340,7 @@ fn exit_on_second_signal() {
     });
 }
 
+mod storage;
 mod users;
 
 async fn open_db(config: &Config) -> anyhow::Result<Db> {

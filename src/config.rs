@@ -74,6 +74,30 @@ pub struct StorageConfig {
     /// Folder of the local store; `<data_dir>/files` when unset.
     pub local_dir: Option<PathBuf>,
     pub s3: S3Config,
+    /// Largest FASTQ upload the local store receives, in bytes (default 50 GiB).
+    pub upload_max_bytes: Option<u64>,
+    /// Uploads no larger than this are checked within the fetch request; larger ones are
+    /// accepted (202) and checked in the background (default 1 GiB).
+    pub inline_check_max_bytes: Option<u64>,
+    /// Temporary uploads never fetched are removed after this many hours (default 24).
+    pub temporary_max_age_hours: Option<u64>,
+    /// Lifetime of upload and download links, in seconds (default 3600, as S3 presigning).
+    pub link_seconds: Option<u64>,
+}
+
+impl StorageConfig {
+    pub fn upload_max_bytes(&self) -> u64 {
+        self.upload_max_bytes.unwrap_or(50 << 30)
+    }
+    pub fn inline_check_max_bytes(&self) -> u64 {
+        self.inline_check_max_bytes.unwrap_or(1 << 30)
+    }
+    pub fn temporary_max_age_hours(&self) -> u64 {
+        self.temporary_max_age_hours.unwrap_or(24)
+    }
+    pub fn link_seconds(&self) -> u64 {
+        self.link_seconds.unwrap_or(3600)
+    }
 }
 
 /// An OpenID Connect provider (Entra ID, Keycloak, Authentik, …) whose access tokens the API

@@ -57,6 +57,8 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .mount("/", api::downloads::routes())
         .mount("/", api::files::routes())
         .mount("/", api::static_files::routes())
+        .mount("/", api::sequencing::root_routes())
+        .attach(api::sequencing::Housekeeping)
         .mount("/api/v1", api::routes())
         .mount("/", api::web::routes())
         .mount("/", api::admin::routes())

@@ -3,9 +3,14 @@
 
 use std::sync::Arc;
 
+use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+pub mod housekeeping;
+mod objects;
+pub use objects::{ObjectInfo, ReceiveError, Received, StoreReader};
 
 use crate::config::{Config, StorageKind};
 
@@ -13,10 +18,8 @@ use crate::config::{Config, StorageKind};
 pub enum StorageError {
     #[error("cannot use {path} as the local file store: {reason}")]
     LocalDir { path: String, reason: String },
-    #[error(
-        "S3 storage is not available in this version of tbseq yet; use storage.kind = \"local\""
-    )]
-    S3Unsupported,
+    #[error("cannot use the S3 bucket {bucket:?}: {reason}")]
+    S3 { bucket: String, reason: String },
     #[error("file store check failed: {0}")]
     Check(String),
 }
@@ -31,6 +34,10 @@ pub struct FileStore {
     kind: StorageKind,
     location: String,
     inner: Arc<dyn ObjectStore>,
+    /// The local folder (local store only).
+    local_dir: Option<std::path::PathBuf>,
+    /// The S3 client again, for presigned URLs (S3 store only).
+    s3: Option<Arc<AmazonS3>>,
 }
 
 impl FileStore {
@@ -49,9 +56,20 @@ impl FileStore {
                     kind: StorageKind::Local,
                     location: dir.display().to_string(),
                     inner: Arc::new(store),
+                    local_dir: Some(dir),
+                    s3: None,
                 })
             }
-            StorageKind::S3 => Err(StorageError::S3Unsupported),
+            StorageKind::S3 => {
+                let s3 = Arc::new(open_s3(&config.storage.s3)?);
+                Ok(FileStore {
+                    kind: StorageKind::S3,
+                    location: format!("s3://{}", config.storage.s3.bucket),
+                    inner: s3.clone(),
+                    local_dir: None,
+                    s3: Some(s3),
+                })
+            }
         }
     }
 
@@ -126,4 +144,35 @@ impl FileStore {
         }
         Ok(())
     }
+}
+
+/// An S3 client from `storage.s3`, falling back to the standard AWS environment
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, web
+/// identity, ECS and instance credentials) for whatever the configuration leaves unset.
+fn open_s3(config: &crate::config::S3Config) -> Result<AmazonS3, StorageError> {
+    let fail = |reason: String| StorageError::S3 {
+        bucket: config.bucket.clone(),
+        reason,
+    };
+    if config.bucket.is_empty() {
+        return Err(fail("storage.s3.bucket is not set".into()));
+    }
+    let mut builder = AmazonS3Builder::from_env()
+        .with_bucket_name(&config.bucket)
+        .with_virtual_hosted_style_request(!config.path_style);
+    if !config.region.is_empty() {
+        builder = builder.with_region(&config.region);
+    }
+    if let Some(endpoint) = &config.endpoint {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    if let Some(key) = &config.access_key_id {
+        builder = builder.with_access_key_id(key);
+    }
+    if let Some(secret) = &config.secret_access_key {
+        builder = builder.with_secret_access_key(secret);
+    }
+    builder.build().map_err(|e| fail(e.to_string()))
 }

@@ -378,7 +378,7 @@ both_backends! {
         let list = app.call(Method::Get, &format!("{p}sequencing-data/"), Some(&alice), None).await.json();
         assert_eq!(list.as_array().unwrap().len(), 2);
         assert_eq!(list[0], json!({"pk": l0, "url": url(&format!("{p}sequencing-data/{l0}/")), "createdAt": list[0]["createdAt"],
-            "filename": "0.fastq.gz", "verdicts": [],
+            "filename": "0.fastq.gz", "verdicts": [], "validationState": "VALID", "validationError": null,
             "sequencingData": {"pk": d0, "filename": "", "filePath": null, "fileUrl": "", "fileSize": null, "libraryName": "whatever0", "dataLocation": "NCBI"}}));
         assert_eq!(list[1]["pk"], l1);
         set(&app, pk, "matching_state", "MATCHED").await;

@@ -171,7 +171,7 @@ fn migrate_and_seed_commands_work() {
     let dir = tempfile::tempdir().unwrap();
     let out = tbseq(dir.path(), &["migrate"], &[]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("applied 1 migration"));
+    assert!(text(&out).contains("applied 2 migration"), "{}", text(&out));
     let out = tbseq(dir.path(), &["seed"], &[]);
     assert!(text(&out).contains("seeded"), "{}", text(&out));
     let out = tbseq(dir.path(), &["seed"], &[]);
@@ -448,4 +448,28 @@ fn a_second_signal_stops_at_once() {
     signal(&server, "INT");
     let status = wait_exit(&mut server, Duration::from_secs(3));
     assert_eq!(status.code(), Some(130), "{status}");
+}
+
+#[test]
+fn storage_gc_is_a_dry_run_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let stored = dir.path().join("data/files/persistent");
+    std::fs::create_dir_all(&stored).unwrap();
+    std::fs::write(stored.join("orphan.fastq.gz"), b"x").unwrap();
+    let args = ["storage", "gc", "--min-age-hours", "0"];
+    let out = tbseq(dir.path(), &args, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("would remove 1 stored file(s)"),
+        "{}",
+        text(&out)
+    );
+    assert!(stored.join("orphan.fastq.gz").exists());
+    let out = tbseq(dir.path(), &[&args[..], &["--delete"]].concat(), &[]);
+    assert!(
+        text(&out).contains("removed 1 stored file(s)"),
+        "{}",
+        text(&out)
+    );
+    assert!(!stored.join("orphan.fastq.gz").exists());
 }

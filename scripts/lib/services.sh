@@ -142,3 +142,46 @@ setup_chromium() {
     fi
     export TBSEQ_TEST_CHROMIUM=1
 }
+
+# The S3 server of the tests: s3s-fs, which checks SigV4 signatures (presigned URLs and their
+# expiry included). Installed once with cargo into $TBSEQ_TOOLS_DIR (default
+# ~/.cache/tbseq/tools; a ~4 minute build) when not on PATH there. Serves a throwaway folder on
+# a free loopback port and exports TBSEQ_TEST_S3_ENDPOINT, TBSEQ_TEST_S3_ACCESS_KEY,
+# TBSEQ_TEST_S3_SECRET_KEY and TBSEQ_TEST_S3_DIR (the folder: a bucket is a sub-folder).
+S3S_FS_VERSION=0.14.1
+ensure_s3s_fs() {
+    local tools="${TBSEQ_TOOLS_DIR:-$HOME/.cache/tbseq/tools}"
+    S3S_FS_BIN="$tools/bin/s3s-fs"
+    if [ ! -x "$S3S_FS_BIN" ]; then
+        echo "scripts: installing s3s-fs $S3S_FS_VERSION into $tools (one time, ~4 minutes)" >&2
+        mkdir -p "$tools"
+        cargo install "s3s-fs@$S3S_FS_VERSION" --features binary --locked --root "$tools" >&2
+    fi
+}
+
+start_s3() {
+    ensure_s3s_fs
+    local dir port log pid i
+    dir=$(mktemp -d /tmp/tbseq-s3.XXXXXX)
+    port=$(free_port)
+    log=$(mktemp /tmp/tbseq-s3.XXXXXX.log)
+    "$S3S_FS_BIN" --host 127.0.0.1 --port "$port" --access-key tbseq-test-key \
+        --secret-key tbseq-test-secret "$dir" >"$log" 2>&1 &
+    pid=$!
+    _tbseq_cleanup+=("kill $pid; rm -rf $dir $log")
+    for i in $(seq 1 100); do
+        # Answers 403 "Signature is required" once it listens.
+        if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+            export TBSEQ_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+            export TBSEQ_TEST_S3_ACCESS_KEY=tbseq-test-key
+            export TBSEQ_TEST_S3_SECRET_KEY=tbseq-test-secret
+            export TBSEQ_TEST_S3_DIR="$dir"
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    echo "scripts: s3s-fs did not start:" >&2
+    cat "$log" >&2
+    return 1
+}

@@ -25,6 +25,7 @@ pub mod packages;
 pub mod pages;
 pub mod query;
 pub mod static_files;
+pub mod sequencing;
 pub mod submission;
 pub mod web;
 
@@ -42,6 +43,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(packages::routes());
     all.extend(package_items::routes());
     all.extend(package_tests::routes());
+    all.extend(sequencing::routes());
     all.extend(identity::routes());
     all.extend(imports::routes());
     all.extend(oauth2::routes());

@@ -354,7 +354,7 @@ async fn update_alias(
 
 // ---- FASTQ links -------------------------------------------------------------------------
 
-pub fn link_json(
+pub async fn link_json(
     app: &App,
     base: &BaseUrl,
     user: &User,
@@ -362,7 +362,20 @@ pub fn link_json(
     l: &SequencingLink,
 ) -> Value {
     let file_url = match &l.file.file_path {
-        Some(path) if l.file.data_location != "NCBI" => signed_url(app, base, path, user.id),
+        Some(path) if l.file.data_location != "NCBI" => {
+            let seconds = app.config.storage.link_seconds();
+            match app
+                .store
+                .download_url(path, seconds, || signed_url(app, base, path, user.id))
+                .await
+            {
+                Ok(url) => url,
+                Err(e) => {
+                    tracing::warn!(path, "cannot sign a download URL: {e}");
+                    String::new()
+                }
+            }
+        }
         _ => String::new(),
     };
     json!({
@@ -380,6 +393,8 @@ pub fn link_json(
             "dataLocation": l.file.data_location,
         },
         "verdicts": verdicts_json(&l.verdicts),
+        "validationState": l.validation_state,
+        "validationError": l.validation_error,
     })
 }
 
@@ -392,11 +407,11 @@ async fn links(
 ) -> ApiResult<Json<Value>> {
     let package = parent_package(app, &user.0, pk).await?;
     let list = app.db.sequencing_links(package.id).await?;
-    Ok(Json(
-        list.iter()
-            .map(|l| link_json(app, &base, &user.0, package.id, l))
-            .collect(),
-    ))
+    let mut all = Vec::with_capacity(list.len());
+    for l in &list {
+        all.push(link_json(app, &base, &user.0, package.id, l).await);
+    }
+    Ok(Json(Value::Array(all)))
 }
 
 #[get("/submission/packages/<pk>/sequencing-data/<id>")]
@@ -411,7 +426,9 @@ async fn link(
     let id = item_id(id)?;
     let found = find(app.db.sequencing_links(package.id).await?, id, |l| l.id)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(link_json(app, &base, &user.0, package.id, &found)))
+    Ok(Json(
+        link_json(app, &base, &user.0, package.id, &found).await,
+    ))
 }
 
 /// Unlinks a FASTQ file from the package; the stored file stays (other packages may use it).

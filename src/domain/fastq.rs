@@ -35,32 +35,124 @@ fn fail<T>(message: impl Into<String>) -> Result<T, FastqError> {
     Err(FastqError(message.into()))
 }
 
-/// Hashes every byte that passes through, and counts them.
+/// Hands every byte that passes through to a hashing thread (MD5 and SHA-256 run next to
+/// the decompression instead of after it), and counts them.
 struct Hashing<R> {
     inner: R,
-    md5: Md5,
-    sha256: Sha256,
+    chunks: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
     bytes: u64,
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.md5.update(&buf[..n]);
-        self.sha256.update(&buf[..n]);
+        if n > 0 {
+            if let Some(chunks) = &self.chunks {
+                // A send fails only when the hashing thread is gone, which `finish` reports.
+                let _ = chunks.send(buf[..n].to_vec());
+            }
+        }
         self.bytes += n as u64;
         Ok(n)
     }
 }
 
+type Digests = (String, String);
+
+fn hash_thread() -> (
+    std::sync::mpsc::SyncSender<Vec<u8>>,
+    std::thread::JoinHandle<Digests>,
+) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
+    let handle = std::thread::spawn(move || {
+        let (mut md5, mut sha256) = (Md5::new(), Sha256::new());
+        for chunk in rx {
+            md5.update(&chunk);
+            sha256.update(&chunk);
+        }
+        (hex::encode(md5.finalize()), hex::encode(sha256.finalize()))
+    });
+    (tx, handle)
+}
+
+/// Decompresses every member on its own thread, sending 1 MiB chunks (or the error) and
+/// then hashing whatever follows the last member; gives the input back at the end.
+#[allow(clippy::type_complexity)]
+fn inflate_thread<R: Read + Send + 'static>(
+    mut input: BufReader<Hashing<R>>,
+) -> (
+    std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    std::thread::JoinHandle<io::Result<BufReader<Hashing<R>>>>,
+) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(8);
+    let handle = std::thread::spawn(move || {
+        let empty = input.fill_buf()?.is_empty();
+        if !empty {
+            let mut decoder = MultiGzDecoder::new(&mut input);
+            'members: loop {
+                let mut chunk = vec![0u8; 1 << 20];
+                let mut filled = 0;
+                while filled < chunk.len() {
+                    match decoder.read(&mut chunk[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            break 'members;
+                        }
+                    }
+                }
+                if filled == 0 {
+                    break;
+                }
+                chunk.truncate(filled);
+                if tx.send(Ok(chunk)).is_err() {
+                    break; // the checks stopped early
+                }
+            }
+        }
+        drop(tx);
+        // Hash whatever the decoder did not need (trailing padding after the last member).
+        io::copy(&mut input, &mut io::sink())?;
+        Ok(input)
+    });
+    (rx, handle)
+}
+
+/// Reads the chunks an inflater thread sends.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    self.current = chunk?;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Validates a FASTQ.gz stream.
-pub fn validate(input: impl Read) -> Result<FastqSummary, FastqError> {
+pub fn validate(input: impl Read + Send + 'static) -> Result<FastqSummary, FastqError> {
+    let (chunks, hasher) = hash_thread();
     let mut hashing = BufReader::with_capacity(
         256 * 1024,
         Hashing {
             inner: input,
-            md5: Md5::new(),
-            sha256: Sha256::new(),
+            chunks: Some(chunks),
             bytes: 0,
         },
     );
@@ -69,24 +161,40 @@ pub fn validate(input: impl Read) -> Result<FastqSummary, FastqError> {
         return fail("The file is not gzip-compressed (it must be a .fastq.gz file).");
     }
     let empty = head.is_empty();
-    let (reads, bases) = if empty {
-        (0, 0)
+    // Decompression runs on a thread of its own, next to the record checks and the hashing.
+    let (inflated, inflater) = inflate_thread(hashing);
+    let checked = if empty {
+        Ok((0, 0))
     } else {
-        let decoder = BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(&mut hashing));
-        check_records(decoder)?
+        check_records(BufReader::with_capacity(
+            256 * 1024,
+            ChannelReader {
+                rx: inflated,
+                current: Vec::new(),
+                pos: 0,
+            },
+        ))
     };
-    // Hash whatever the decoder did not need to read (trailing padding after the last member).
-    io::copy(&mut hashing, &mut io::sink()).map_err(read_error)?;
+    // Dropping the receiver (inside `check_records`' reader) stops an inflater that is ahead.
+    let inflater = inflater
+        .join()
+        .map_err(|_| FastqError("The file could not be decompressed.".into()))?;
+    let (reads, bases) = checked?;
+    let hashing = inflater.map_err(read_error)?;
     if reads == 0 {
         return fail("no sequences found in the FASTQ file");
     }
-    let inner = hashing.into_inner();
+    let mut inner = hashing.into_inner();
+    drop(inner.chunks.take());
+    let (md5, sha256) = hasher
+        .join()
+        .map_err(|_| FastqError("The file could not be hashed.".into()))?;
     Ok(FastqSummary {
         reads,
         bases,
         bytes: inner.bytes,
-        md5: hex::encode(inner.md5.finalize()),
-        sha256: hex::encode(inner.sha256.finalize()),
+        md5,
+        sha256,
     })
 }
 
@@ -240,7 +348,7 @@ mod tests {
     }
 
     fn check(text: &str) -> Result<FastqSummary, FastqError> {
-        validate(gz(text).as_slice())
+        validate(std::io::Cursor::new(gz(text)))
     }
 
     fn message(text: &str) -> String {
@@ -250,7 +358,7 @@ mod tests {
     #[test]
     fn valid_records_are_counted_and_hashed() {
         let data = gz("@r1 x\nACGT\n+r1 x\nIIII\n@r2\nAC\nGT\n+\nII\nII\n@r3\n\n+\n\n");
-        let s = validate(data.as_slice()).unwrap();
+        let s = validate(std::io::Cursor::new(data.clone())).unwrap();
         assert_eq!((s.reads, s.bases, s.bytes), (3, 8, data.len() as u64));
         assert_eq!(s.md5, hex::encode(Md5::digest(&data)));
         assert_eq!(s.sha256.len(), 64);
@@ -271,7 +379,10 @@ mod tests {
     fn several_gzip_members_are_one_file() {
         let mut data = gz("@a\nAC\n+\nII\n");
         data.extend(gz("@b\nGT\n+\nII\n"));
-        assert_eq!(validate(data.as_slice()).unwrap().reads, 2);
+        assert_eq!(
+            validate(std::io::Cursor::new(data.clone())).unwrap().reads,
+            2
+        );
     }
 
     #[test]
@@ -318,14 +429,18 @@ mod tests {
         let err = validate(&b"@r1\nACGT\n+\nIIII\n"[..]).unwrap_err().0;
         assert!(err.contains("not gzip-compressed"), "{err}");
         let data = gz(&"@r\nACGT\n+\nIIII\n".repeat(1000));
-        let err = validate(&data[..data.len() / 2]).unwrap_err().0;
+        let err = validate(std::io::Cursor::new(data[..data.len() / 2].to_vec()))
+            .unwrap_err()
+            .0;
         assert!(err.contains("truncated"), "{err}");
         let mut bad = gz("@r\nA\n+\nI\n");
         bad[12] ^= 0xff;
-        assert!(validate(bad.as_slice()).is_err());
+        assert!(validate(std::io::Cursor::new(bad)).is_err());
         let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(b"@r\n\xff\xfe\n+\nII\n").unwrap();
-        let err = validate(e.finish().unwrap().as_slice()).unwrap_err().0;
+        let err = validate(std::io::Cursor::new(e.finish().unwrap()))
+            .unwrap_err()
+            .0;
         assert_eq!(err, "Line 2 is not UTF-8 text.");
     }
 

@@ -15,6 +15,7 @@ pub mod matching;
 pub mod notifications;
 pub mod packages;
 pub mod pagination;
+pub mod sequencing;
 pub mod signed;
 pub mod stats;
 pub mod submission;

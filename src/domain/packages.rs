@@ -312,6 +312,9 @@ pub struct SequencingLink {
     pub filename: String,
     pub verdicts: Vec<Verdict>,
     pub file: SequencingFile,
+    /// `VALID`, or `PENDING`/`VALIDATING`/`INVALID` while or after a background check.
+    pub validation_state: String,
+    pub validation_error: Option<String>,
 }
 
 #[cfg(test)]

@@ -145,8 +145,8 @@ const CONTRIBUTORS: &str =
     "SELECT id, package_id, first_name, last_name, role FROM submission_contributor";
 
 const LINKS: &str = "SELECT l.id, l.created_at, l.filename, l.verdicts, sd.id, sd.filename, \
-     sd.file_path, sd.file_size, sd.library_name, sd.data_location \
-     FROM submission_packagesequencingdata l \
+     sd.file_path, sd.file_size, sd.library_name, sd.data_location, l.validation_state, \
+     l.validation_error FROM submission_packagesequencingdata l \
      JOIN submission_sequencingdata sd ON sd.id = l.sequencing_data_id";
 
 fn link_of(row: &Row) -> Result<SequencingLink, DbError> {
@@ -163,6 +163,8 @@ fn link_of(row: &Row) -> Result<SequencingLink, DbError> {
             library_name: row.get(8)?,
             data_location: row.get(9)?,
         },
+        validation_state: row.get(10)?,
+        validation_error: row.get(11)?,
     })
 }
 
