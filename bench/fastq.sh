@@ -56,7 +56,7 @@ pid=$!
 _tbseq_cleanup+=("kill $pid")
 for _ in $(seq 1 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break; sleep 0.05; done
 spid=$pid
-(cd "$work" && printf 'bench-password-1234\n' | "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null)
+(cd "$work" && printf 'Kq7-vortex-lamp-91\n' | "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null)
 TOKEN=$(cd "$work" && "$BIN" token create bench 2>/dev/null)
 API="http://127.0.0.1:$port/api/v1/submission/packages/"
 auth=(-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json")
