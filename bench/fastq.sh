@@ -51,12 +51,12 @@ _tbseq_cleanup+=("rm -rf $work")
 port=$(free_port)
 export TBSEQ_DATA_DIR="$work/data" TBSEQ_PORT=$port TBSEQ_LOG_LEVEL=off
 export TBSEQ_STORAGE__INLINE_CHECK_MAX_BYTES=$((BYTES * 2)) TBSEQ_STORAGE__UPLOAD_MAX_BYTES=$((BYTES * 2))
-(cd "$work" && "$BIN" >"$work/server.log" 2>&1) &
+(cd "$work" && exec "$BIN" >"$work/server.log" 2>&1) &
 pid=$!
 _tbseq_cleanup+=("kill $pid")
 for _ in $(seq 1 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break; sleep 0.05; done
-spid=$(pgrep -P "$pid" tbseq || echo "$pid")
-(cd "$work" && printf 'bench-password-1234\n' | "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null)
+spid=$pid
+(cd "$work" && printf 'Kq7-vortex-lamp-91\n' | "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null)
 TOKEN=$(cd "$work" && "$BIN" token create bench 2>/dev/null)
 API="http://127.0.0.1:$port/api/v1/submission/packages/"
 auth=(-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json")
