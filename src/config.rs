@@ -323,6 +323,9 @@ pub struct Config {
     pub log_requests: bool,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// Record request metrics and serve `/metrics`; when false, nothing is recorded and
+    /// `/metrics` answers 404.
+    pub metrics_enabled: bool,
     /// Worker threads; the number of cores when 0.
     pub workers: usize,
     /// A built frontend (the React app's `build/` folder) to serve from `/`.
@@ -359,6 +362,7 @@ impl Default for Config {
             log_filter: "info".into(),
             log_requests: true,
             metrics_token: None,
+            metrics_enabled: true,
             workers: 0,
             variant_presence_threshold: 0.75,
             frontend_dir: None,

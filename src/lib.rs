@@ -46,6 +46,7 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
     let cors = api::fairings::Cors::new(&config.cors_origins);
     let observe = api::observe::Observe {
         log_requests: config.log_requests,
+        record_metrics: config.metrics_enabled,
     };
     rocket::custom(figment)
         .attach(observe)

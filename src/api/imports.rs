@@ -41,6 +41,15 @@ fn safe_name(name: &str) -> Option<String> {
     (!clean.is_empty() && !clean.starts_with('.') && clean.len() <= 200).then_some(clean)
 }
 
+/// Removes an upload's temporary folder when dropped.
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Imported {
@@ -101,18 +110,31 @@ async fn import(
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|_| ApiError::internal())?;
+    // Removed however the request ends, even when shutdown cuts it off mid-import.
+    let cleanup = RemoveOnDrop(dir.clone());
     let path = dir.join(&name);
     let written = body
         .open(app.config.import_max_bytes.bytes())
         .into_file(&path)
         .await;
-    let complete = matches!(&written, Ok(f) if f.is_complete());
+    let complete = match &written {
+        Ok(f) => f.is_complete(),
+        // The client went away, or shutdown's grace period ended, before the body did.
+        Err(e) => {
+            tracing::warn!(error = %e, "import body not received in full");
+            return Err(ApiError::new(
+                Status::BadRequest,
+                "incomplete",
+                "The file was not received in full.",
+            ));
+        }
+    };
     let result = if complete {
         Some(import_file(&app.db, kind, &path, &options).await)
     } else {
         None
     };
-    let _ = tokio::fs::remove_dir_all(&dir).await;
+    drop(cleanup);
     let report: Report = match result {
         None => {
             return Err(ApiError::new(

@@ -38,6 +38,8 @@ fn request_id(req: &Request<'_>) -> String {
 
 pub struct Observe {
     pub log_requests: bool,
+    /// `metrics_enabled`: when false, requests are not recorded (and `/metrics` is 404).
+    pub record_metrics: bool,
 }
 
 #[rocket::async_trait]
@@ -68,7 +70,7 @@ impl Fairing for Observe {
             .route()
             .map(|r| r.uri.path().to_string())
             .unwrap_or_else(|| "unmatched".into());
-        if let Some(app) = req.rocket().state::<App>() {
+        if let Some(app) = req.rocket().state::<App>().filter(|_| self.record_metrics) {
             app.metrics
                 .observe(&route, req.method().as_str(), res.status().code, took);
         }
@@ -127,6 +129,9 @@ async fn metrics(
     app: &State<App>,
     access: Result<MetricsAccess, ()>,
 ) -> Result<(ContentType, String), ApiError> {
+    if !app.config.metrics_enabled {
+        return Err(ApiError::not_found());
+    }
     if access.is_err() {
         let mut e = ApiError::new(
             Status::Unauthorized,

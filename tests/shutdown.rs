@@ -1,0 +1,392 @@
+//! Graceful shutdown of the real binary during an import over HTTP
+//! (`POST /api/v1/imports/<kind>`), on SQLite and PostgreSQL:
+//!
+//! - SIGTERM while the request body is still arriving, and the body never completes within the
+//!   grace period: the request is cut off, nothing of the file is in the database, no temporary
+//!   file remains, and after a restart the same import succeeds;
+//! - SIGTERM while a long import is being written, which outlasts the grace period: the
+//!   process stops, the import's transaction is rolled back, and the retry succeeds;
+//! - SIGTERM while a short import is in flight: it finishes within the grace period and its
+//!   client gets the answer.
+//!
+//! (The same for a FASTQ upload to the local store's `PUT /files/…` belongs with that work.)
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tbseq");
+
+/// Tables an import of phenotypes writes to.
+const TABLES: &[&str] = &[
+    "submission_package",
+    "submission_sample",
+    "submission_samplealias",
+    "submission_pdstest",
+];
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One deployment: a data folder and a database, shared by successive server processes.
+struct Site {
+    dir: tempfile::TempDir,
+    database_url: String,
+}
+
+impl Site {
+    fn new(database_url: Option<String>) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = database_url
+            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("tbseq.sqlite3").display()));
+        Site { dir, database_url }
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.current_dir(self.dir.path())
+            .env_clear()
+            .env("TBSEQ_DATABASE_URL", &self.database_url)
+            .env("TBSEQ_DATA_DIR", self.data_dir())
+            .env("TBSEQ_LOG_REQUESTS", "false");
+        cmd
+    }
+
+    /// Runs a command to completion and returns its standard output.
+    fn run(&self, args: &[&str], stdin: &str) -> String {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "tbseq {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// A staff user's personal API token.
+    fn staff_token(&self) -> String {
+        self.run(&["migrate"], "");
+        self.run(
+            &[
+                "user",
+                "create",
+                "pipeline",
+                "--email",
+                "pipeline@example.org",
+                "--staff",
+                "--password-stdin",
+            ],
+            "a long enough password 123\n",
+        );
+        self.run(&["token", "create", "pipeline"], "")
+            .trim()
+            .to_string()
+    }
+
+    fn start(&self, grace_seconds: u32) -> Server {
+        let port = common::free_port();
+        let mut child = self
+            .command()
+            .env("TBSEQ_PORT", port.to_string())
+            .env("TBSEQ_SHUTDOWN_GRACE", grace_seconds.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.write_all(b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.1 200") {
+                    break;
+                }
+            }
+            assert!(child.try_wait().unwrap().is_none(), "tbseq exited early");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no answer on /ping"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server { child, port }
+    }
+
+    fn count(&self, table: &str) -> i64 {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let db = tbseq::db::Db::connect(&self.database_url, 1).await.unwrap();
+            db.query_one(&format!("SELECT COUNT(*) FROM {table}"), vec![])
+                .await
+                .unwrap()
+                .get::<i64>(0)
+                .unwrap()
+        })
+    }
+
+    fn counts(&self) -> Vec<i64> {
+        TABLES.iter().map(|t| self.count(t)).collect()
+    }
+
+    /// Files left under the import's temporary folder.
+    fn leftovers(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut stack = vec![self.data_dir().join("tmp")];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    }
+}
+
+/// A phenotype CSV of `samples` samples, each with a result for two drugs.
+fn phenotypes(samples: usize) -> Vec<u8> {
+    let mut csv = String::from("sample,drug,result\n");
+    for i in 0..samples {
+        let result = if i % 3 == 0 { "R" } else { "S" };
+        csv.push_str(&format!("SD{i:07},INH,{result}\nSD{i:07},RIF,S\n"));
+    }
+    csv.into_bytes()
+}
+
+fn request_head(token: &str, length: usize) -> String {
+    format!(
+        "POST /api/v1/imports/phenotypes?filename=lab.csv&source=Shutdown%20lab HTTP/1.1\r\n\
+         Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+}
+
+/// Sends the whole import and returns the status and body of the answer.
+fn import(server: &Server, token: &str, body: &[u8]) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(request_head(token, body.len()).as_bytes())
+        .unwrap();
+    s.write_all(body).unwrap();
+    read_answer(&mut s)
+}
+
+fn read_answer(s: &mut TcpStream) -> (u16, String) {
+    s.set_read_timeout(Some(Duration::from_secs(600))).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let status = raw
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn sigterm(server: &Server) {
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_exit(server: &mut Server, limit: Duration) -> ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "tbseq did not stop within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The retry on a restarted server imports the file in full.
+fn retry_succeeds(site: &Site, token: &str, body: &[u8], samples: i64) {
+    let server = site.start(10);
+    let (status, answer) = import(&server, token, body);
+    assert_eq!(status, 200, "the retry failed: {answer}");
+    assert_eq!(site.count("submission_pdstest"), 2 * samples);
+    assert!(site.leftovers().is_empty(), "{:?}", site.leftovers());
+}
+
+fn body_cut_off(database_url: Option<String>) {
+    let site = Site::new(database_url);
+    let token = site.staff_token();
+    let samples = 20_000;
+    let body = phenotypes(samples);
+    let mut server = site.start(2);
+    let before = site.counts();
+
+    // A third of the body, then SIGTERM; the rest never comes.
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(request_head(&token, body.len()).as_bytes())
+        .unwrap();
+    s.write_all(&body[..body.len() / 3]).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !site.leftovers().is_empty(),
+        "the body is not being received into a temporary file"
+    );
+    sigterm(&server);
+    // Still inside the grace period: more of the body is received.
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = s.write_all(&body[body.len() / 3..body.len() / 2]);
+    let status = wait_exit(&mut server, Duration::from_secs(2 + 5 + 10));
+    assert!(status.success(), "{status}");
+    drop(s);
+
+    assert_eq!(site.counts(), before, "part of the import was written");
+    assert!(site.leftovers().is_empty(), "{:?}", site.leftovers());
+    retry_succeeds(&site, &token, &body, samples as i64);
+}
+
+fn import_cut_off(database_url: Option<String>) {
+    let site = Site::new(database_url);
+    let token = site.staff_token();
+    let samples = 150_000;
+    let body = phenotypes(samples);
+    let mut server = site.start(1);
+    let before = site.counts();
+
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(request_head(&token, body.len()).as_bytes())
+        .unwrap();
+    s.write_all(&body).unwrap();
+    // The body is in; the import is running.
+    std::thread::sleep(Duration::from_millis(1500));
+    sigterm(&server);
+    let started = Instant::now();
+    let (status, answer) = read_answer(&mut s);
+    let exit = wait_exit(&mut server, Duration::from_secs(60));
+    assert_eq!(
+        status,
+        0,
+        "the import finished within the grace period ({status} after {:?}: {answer}); \
+         make it larger",
+        started.elapsed()
+    );
+    // Rocket gives up on the request after grace (1 s) + mercy (5 s) + 1 s.
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        !exit.success(),
+        "the cut-off import was reported as a clean stop"
+    );
+
+    assert_eq!(site.counts(), before, "part of the import was written");
+    assert!(site.leftovers().is_empty(), "{:?}", site.leftovers());
+    retry_succeeds(&site, &token, &body, samples as i64);
+}
+
+fn import_finishes_within_grace(database_url: Option<String>) {
+    let site = Site::new(database_url);
+    let token = site.staff_token();
+    let samples = 2_000;
+    let body = phenotypes(samples);
+    let mut server = site.start(20);
+
+    // Half the body, SIGTERM, then the rest: the request completes within the grace period.
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(request_head(&token, body.len()).as_bytes())
+        .unwrap();
+    s.write_all(&body[..body.len() / 2]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    sigterm(&server);
+    std::thread::sleep(Duration::from_millis(300));
+    s.write_all(&body[body.len() / 2..]).unwrap();
+    let (status, answer) = read_answer(&mut s);
+    assert_eq!(status, 200, "{answer}");
+    let exit = wait_exit(&mut server, Duration::from_secs(30));
+    assert!(exit.success(), "{exit}");
+    assert_eq!(site.count("submission_pdstest"), 2 * samples as i64);
+    assert!(site.leftovers().is_empty(), "{:?}", site.leftovers());
+}
+
+fn on_postgres(test: fn(Option<String>)) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let scratch = rt.block_on(common::ScratchPostgres::create());
+    test(Some(scratch.url.clone()));
+    drop(scratch);
+}
+
+#[test]
+fn sigterm_while_the_body_arrives_sqlite() {
+    body_cut_off(None);
+}
+
+#[test]
+fn sigterm_while_the_body_arrives_postgres() {
+    on_postgres(body_cut_off);
+}
+
+#[test]
+fn an_import_cut_off_by_shutdown_rolls_back_sqlite() {
+    import_cut_off(None);
+}
+
+#[test]
+fn an_import_cut_off_by_shutdown_rolls_back_postgres() {
+    on_postgres(import_cut_off);
+}
+
+#[test]
+fn an_import_in_flight_finishes_within_the_grace_period_sqlite() {
+    import_finishes_within_grace(None);
+}
+
+#[test]
+fn an_import_in_flight_finishes_within_the_grace_period_postgres() {
+    on_postgres(import_finishes_within_grace);
+}
