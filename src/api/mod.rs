@@ -24,8 +24,8 @@ pub mod package_tests;
 pub mod packages;
 pub mod pages;
 pub mod query;
-pub mod static_files;
 pub mod sequencing;
+pub mod static_files;
 pub mod submission;
 pub mod web;
 
