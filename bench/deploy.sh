@@ -19,10 +19,14 @@ source scripts/lib/services.sh
 DURATION=${1:-20}
 RUNS=${2:-3}
 DATA=${CATALOGUE_DATA:-../shared/reference/catalogue-2023}
+# tbseq refuses unknown TBSEQ_* settings: take these two out of its environment.
+bench_bin=${TBSEQ_BIN:-}
+bench_postgres=${TBSEQ_BENCH_POSTGRES_URL:-}
+unset TBSEQ_BIN TBSEQ_BENCH_POSTGRES_URL
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-if [ -n "${TBSEQ_BIN:-}" ]; then
-    BIN=$(readlink -f "$TBSEQ_BIN")
+if [ -n "$bench_bin" ]; then
+    BIN=$(readlink -f "$bench_bin")
 else
     cargo build --release --locked >&2
     BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/tbseq
@@ -41,7 +45,7 @@ copy() {
     "$BIN" db copy --from "$from" --to "$to" >"$work/copy.txt"
     t1=$(seconds)
     rows=$(sed -n 's/^copied \([0-9]*\) rows.*/\1/p' "$work/copy.txt")
-    python3 -c "print(f'{$rows} rows in {$t1-$t0:.1f} s: {$rows/($t1-$t0):,.0f} rows/s (tbseq reports: ' + open('$work/copy.txt').read().strip() + ')')"
+    python3 -c "print(f'{$rows} rows in {$t1-$t0:.1f} s: {$rows/($t1-$t0):,.0f} rows/s (tbseq reports: ' + open('$work/copy.txt').read().strip().splitlines()[-1] + ')')"
 }
 
 exec > >(tee "$OUT")
@@ -61,8 +65,8 @@ exec > >(tee "$OUT")
     TBSEQ_DATABASE_URL=$sqlite_url "$BIN" import genotypes "$DATA"/genotypes/*.csv.gz >>"$work/import.log"
     t1=$(seconds)
     echo "import into SQLite (phenotypes, genotypes, refresh): $(minus "$t1" "$t0") s; $(du -ch "$work"/catalogue.sqlite3* | tail -n 1 | cut -f1) on disk"
-    if [ -n "${TBSEQ_BENCH_POSTGRES_URL:-}" ]; then
-        admin=$TBSEQ_BENCH_POSTGRES_URL
+    if [ -n "$bench_postgres" ]; then
+        admin=$bench_postgres
         echo "PostgreSQL: $(psql "$admin" -Atc 'SHOW server_version') at TBSEQ_BENCH_POSTGRES_URL (fsync $(psql "$admin" -Atc 'SHOW fsync'))"
     else
         start_postgres
