@@ -42,7 +42,7 @@ run() {
         sleep 0.05
     done
     local config=(env TBSEQ_DATABASE_URL=$url TBSEQ_DATA_DIR=$work/data-$label)
-    echo benchbench | "${config[@]}" "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null 2>&1 || true
+    echo "correct horse battery staple" | "${config[@]}" "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null 2>&1 || true
     token=$("${config[@]}" "$BIN" token create bench 2>/dev/null)
     pk=$(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
         -d '{"name": "bench"}' "http://127.0.0.1:$port/api/v1/submission/packages/" \

@@ -15,6 +15,9 @@ use crate::domain::workbook::{
 };
 use crate::params;
 
+/// Results written per batch (one or two multi-row statements).
+const TEST_BATCH: usize = 3_750;
+
 /// The stored workbook to record with the import.
 #[derive(Debug, Clone)]
 pub struct NewAttachment {
@@ -189,57 +192,53 @@ impl WorkbookStore for Db {
                     .ok_or_else(|| DbError::Decode("a new alias was not written".into())),
             }
         };
-        let mut mic = vec![];
-        let mut pds = vec![];
-        for planned in &plan.tests {
-            let alias = alias_id(&planned.alias)?;
-            match &planned.test {
-                Test::Mic {
-                    drug_id,
-                    plate,
-                    range,
-                } => mic.push(params![
-                    plate.clone(),
-                    range.lower,
-                    range.upper,
-                    range.bounds.as_str(),
-                    true,
-                    alias,
-                    *drug_id,
-                    package
-                ]),
-                Test::Pds {
-                    drug_id,
-                    concentration,
-                    result,
-                    medium_id,
-                    method_id,
-                } => pds.push(params![
-                    *concentration,
-                    result.to_string(),
-                    true,
-                    alias,
-                    *drug_id,
-                    *medium_id,
-                    *method_id,
-                    package
-                ]),
+        // Rows are built one batch at a time: a 50,000-row sheet holds 300,000 results, and
+        // their parameters all at once would cost ~100 MB.
+        const MIC_SQL: &str = "INSERT INTO submission_mictest (plate, range_lower, range_upper, \
+             range_bounds, staging, sample_alias_id, drug_id, package_id)";
+        const PDS_SQL: &str = "INSERT INTO submission_pdstest (concentration, test_result, \
+             staging, sample_alias_id, drug_id, medium_id, method_id, package_id)";
+        for batch in plan.tests.chunks(TEST_BATCH) {
+            let mut mic = vec![];
+            let mut pds = vec![];
+            for planned in batch {
+                let alias = alias_id(&planned.alias)?;
+                match &planned.test {
+                    Test::Mic {
+                        drug_id,
+                        plate,
+                        range,
+                    } => mic.push(params![
+                        plate.clone(),
+                        range.lower,
+                        range.upper,
+                        range.bounds.as_str(),
+                        true,
+                        alias,
+                        *drug_id,
+                        package
+                    ]),
+                    Test::Pds {
+                        drug_id,
+                        concentration,
+                        result,
+                        medium_id,
+                        method_id,
+                    } => pds.push(params![
+                        *concentration,
+                        result.to_string(),
+                        true,
+                        alias,
+                        *drug_id,
+                        *medium_id,
+                        *method_id,
+                        package
+                    ]),
+                }
             }
+            tx.insert_values(MIC_SQL, "", mic).await?;
+            tx.insert_values(PDS_SQL, "", pds).await?;
         }
-        tx.insert_values(
-            "INSERT INTO submission_mictest (plate, range_lower, range_upper, range_bounds, \
-             staging, sample_alias_id, drug_id, package_id)",
-            "",
-            mic,
-        )
-        .await?;
-        tx.insert_values(
-            "INSERT INTO submission_pdstest (concentration, test_result, staging, \
-             sample_alias_id, drug_id, medium_id, method_id, package_id)",
-            "",
-            pds,
-        )
-        .await?;
         tx.execute(
             "INSERT INTO submission_attachment (created_at, type, file, size, original_filename, \
              package_id, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)",
