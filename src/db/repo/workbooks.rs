@@ -15,7 +15,7 @@ use crate::domain::workbook::{
 };
 use crate::params;
 
-/// Results written per batch (one or two multi-row statements).
+/// Aliases or results written per batch (one or two multi-row statements).
 const TEST_BATCH: usize = 3_750;
 
 /// The stored workbook to record with the import.
@@ -149,30 +149,31 @@ impl WorkbookStore for Db {
             .await?;
         }
         let now = OffsetDateTime::now_utc();
-        let rows: Vec<Vec<Value>> = plan
-            .new_aliases
-            .iter()
-            .map(|a| {
-                let (start, end) = range_values(a.sampling_date);
-                params![
-                    a.name.clone(),
-                    a.fastq_prefix.clone(),
-                    a.country.clone(),
-                    start,
-                    end,
-                    package,
-                    now,
-                    "[]"
-                ]
-            })
-            .collect();
-        tx.insert_values(
-            "INSERT INTO submission_samplealias (name, fastq_prefix, country_id, \
-             sampling_date_start, sampling_date_end, package_id, created_at, verdicts)",
-            "",
-            rows,
-        )
-        .await?;
+        for batch in plan.new_aliases.chunks(TEST_BATCH) {
+            let rows: Vec<Vec<Value>> = batch
+                .iter()
+                .map(|a| {
+                    let (start, end) = range_values(a.sampling_date);
+                    params![
+                        a.name.clone(),
+                        a.fastq_prefix.clone(),
+                        a.country.clone(),
+                        start,
+                        end,
+                        package,
+                        now,
+                        "[]"
+                    ]
+                })
+                .collect();
+            tx.insert_values(
+                "INSERT INTO submission_samplealias (name, fastq_prefix, country_id, \
+                 sampling_date_start, sampling_date_end, package_id, created_at, verdicts)",
+                "",
+                rows,
+            )
+            .await?;
+        }
         // Names are unique per package: read the new ids back by name.
         let ids: HashMap<String, i64> = tx
             .query(
