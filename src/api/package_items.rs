@@ -17,7 +17,7 @@ use super::packages::{package_path, parse_id, NOT_EDITABLE};
 use super::pages::BaseUrl;
 use crate::app::App;
 use crate::db::format_timestamp;
-use crate::db::repo::{find, Edit, PackageItemStore, PackageStore};
+use crate::db::repo::{Edit, PackageItemStore, PackageStore};
 use crate::db::DbError;
 use crate::domain::identity::User;
 use crate::domain::packages::{
@@ -78,6 +78,11 @@ pub fn edited<T>(edit: Edit<T>) -> ApiResult<T> {
     }
 }
 
+/// The one item a narrowed list query found.
+pub fn first<T>(items: Vec<T>) -> Option<T> {
+    items.into_iter().next()
+}
+
 fn item_id(text: &str) -> ApiResult<i64> {
     parse_id(text).ok_or_else(ApiError::not_found)
 }
@@ -105,7 +110,7 @@ fn message_json(m: &Message) -> Value {
 #[get("/submission/packages/<pk>/messages")]
 async fn messages(app: &State<App>, user: CurrentUser, pk: &str) -> ApiResult<Json<Value>> {
     let package = parent_package(app, &user.0, pk).await?;
-    let list = app.db.messages(package.id).await?;
+    let list = app.db.messages(package.id, None).await?;
     Ok(Json(list.iter().map(message_json).collect()))
 }
 
@@ -118,7 +123,7 @@ async fn message(
 ) -> ApiResult<Json<Value>> {
     let package = parent_package(app, &user.0, pk).await?;
     let id = item_id(id)?;
-    let found = find(app.db.messages(package.id).await?, id, |m| m.id);
+    let found = first(app.db.messages(package.id, Some(id)).await?);
     Ok(Json(message_json(&found.ok_or_else(ApiError::not_found)?)))
 }
 
@@ -135,7 +140,7 @@ async fn add_message(
     app.mailer.notify_one();
     tracing::info!(package = package.id, from = %user.0.username, "new message");
     let created =
-        find(app.db.messages(package.id).await?, id, |m| m.id).ok_or_else(ApiError::internal)?;
+        first(app.db.messages(package.id, Some(id)).await?).ok_or_else(ApiError::internal)?;
     Ok((Status::Created, Json(message_json(&created))))
 }
 
@@ -159,14 +164,14 @@ async fn contributors(
     pk: &str,
 ) -> ApiResult<Json<Value>> {
     let package = parent_package(app, &user.0, pk).await?;
-    let list = app.db.contributors(package.id).await?;
+    let list = app.db.contributors(package.id, None).await?;
     Ok(Json(
         list.iter().map(|c| contributor_json(&base, c)).collect(),
     ))
 }
 
 async fn one_contributor(app: &App, package: i64, id: i64) -> ApiResult<Contributor> {
-    find(app.db.contributors(package).await?, id, |c| c.id).ok_or_else(ApiError::not_found)
+    first(app.db.contributors(package, Some(id)).await?).ok_or_else(ApiError::not_found)
 }
 
 #[get("/submission/packages/<pk>/contributors/<id>")]
@@ -195,7 +200,7 @@ async fn add_contributors(
     super::packages::require_editable(&package)?;
     let items = contributors_input(&body?.0).map_err(field_errors)?;
     let ids = edited(app.db.add_contributors(package.id, &items).await?)?;
-    let all = app.db.contributors(package.id).await?;
+    let all = app.db.contributors(package.id, None).await?;
     let created: Vec<Value> = ids
         .iter()
         .filter_map(|id| all.iter().find(|c| c.id == *id))
@@ -285,12 +290,12 @@ fn alias_json(a: &Alias) -> Value {
 #[get("/submission/packages/<pk>/sample-aliases")]
 async fn aliases(app: &State<App>, user: CurrentUser, pk: &str) -> ApiResult<Json<Value>> {
     let package = parent_package(app, &user.0, pk).await?;
-    let list = app.db.aliases(package.id).await?;
+    let list = app.db.aliases(package.id, None).await?;
     Ok(Json(list.iter().map(alias_json).collect()))
 }
 
 async fn one_alias(app: &App, package: i64, id: i64) -> ApiResult<Alias> {
-    find(app.db.aliases(package).await?, id, |a| a.id).ok_or_else(ApiError::not_found)
+    first(app.db.aliases(package, Some(id)).await?).ok_or_else(ApiError::not_found)
 }
 
 #[get("/submission/packages/<pk>/sample-aliases/<id>")]
@@ -406,7 +411,7 @@ async fn links(
     pk: &str,
 ) -> ApiResult<Json<Value>> {
     let package = parent_package(app, &user.0, pk).await?;
-    let list = app.db.sequencing_links(package.id).await?;
+    let list = app.db.sequencing_links(package.id, None).await?;
     let mut all = Vec::with_capacity(list.len());
     for l in &list {
         all.push(link_json(app, &base, &user.0, package.id, l).await);
@@ -424,7 +429,7 @@ async fn link(
 ) -> ApiResult<Json<Value>> {
     let package = parent_package(app, &user.0, pk).await?;
     let id = item_id(id)?;
-    let found = find(app.db.sequencing_links(package.id).await?, id, |l| l.id)
+    let found = first(app.db.sequencing_links(package.id, Some(id)).await?)
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(
         link_json(app, &base, &user.0, package.id, &found).await,
@@ -436,8 +441,7 @@ async fn link(
 async fn delete_link(app: &State<App>, user: CurrentUser, pk: &str, id: &str) -> ApiResult<Status> {
     let package = parent_package(app, &user.0, pk).await?;
     let id = item_id(id)?;
-    find(app.db.sequencing_links(package.id).await?, id, |l| l.id)
-        .ok_or_else(ApiError::not_found)?;
+    first(app.db.sequencing_links(package.id, Some(id)).await?).ok_or_else(ApiError::not_found)?;
     super::packages::require_editable(&package)?;
     edited(app.db.delete_sequencing_link(package.id, id).await?)?;
     Ok(Status::NoContent)

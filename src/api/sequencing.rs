@@ -19,11 +19,11 @@ use serde_json::{json, Value};
 use super::auth::CurrentUser;
 use super::body::{field_errors, Body};
 use super::error::{ApiError, ApiResult};
-use super::package_items::{edited, link_json, parent_package};
+use super::package_items::{edited, first, link_json, parent_package};
 use super::packages::require_editable;
 use super::pages::BaseUrl;
 use crate::app::App;
-use crate::db::repo::{find, Content, Edit, Linked, PackageItemStore, SequencingStore};
+use crate::db::repo::{Content, Edit, Linked, PackageItemStore, SequencingStore};
 use crate::domain::fastq::{validate, FastqError};
 use crate::domain::fields::{text, Text, TextRule};
 use crate::domain::sequencing::{
@@ -323,7 +323,7 @@ async fn link_response(
     package: i64,
     link: i64,
 ) -> ApiResult<Json<Value>> {
-    let found = find(app.db.sequencing_links(package).await?, link, |l| l.id)
+    let found = first(app.db.sequencing_links(package, Some(link)).await?)
         .ok_or_else(ApiError::internal)?;
     Ok(Json(link_json(app, base, &user.0, package, &found).await))
 }

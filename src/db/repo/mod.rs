@@ -25,7 +25,7 @@ pub use identity::{
 };
 pub use matching::{MatchError, MatchReport, MatchingStore};
 pub use outbox::{OutboxCounts, OutboxMessage, OutboxStatus, OutboxStore};
-pub use package_items::{find, Edit, PackageItemStore, TestKind};
+pub use package_items::{Edit, PackageItemStore, TestKind};
 pub use packages::{PackageStore, TransitionFailure};
 pub use sequencing::{Content, Existing, Linked, SequencingStore};
 pub use stats::{ResistanceQuery, StatsStore};

@@ -49,7 +49,11 @@ pub enum Edit<T> {
 }
 
 pub trait PackageItemStore {
-    fn messages(&self, package: i64) -> impl Future<Output = Result<Vec<Message>, DbError>> + Send;
+    fn messages(
+        &self,
+        package: i64,
+        only: Option<i64>,
+    ) -> impl Future<Output = Result<Vec<Message>, DbError>> + Send;
     /// Adds a message, recounts, and queues the e-mail (to staff when the owner writes, to
     /// the owner otherwise).
     fn add_message(
@@ -62,6 +66,7 @@ pub trait PackageItemStore {
     fn contributors(
         &self,
         package: i64,
+        only: Option<i64>,
     ) -> impl Future<Output = Result<Vec<Contributor>, DbError>> + Send;
     /// Creates all or none, in request order.
     fn add_contributors(
@@ -82,7 +87,11 @@ pub trait PackageItemStore {
     ) -> impl Future<Output = Result<Edit<()>, DbError>> + Send;
 
     /// Aliases by name, with their test counts.
-    fn aliases(&self, package: i64) -> impl Future<Output = Result<Vec<Alias>, DbError>> + Send;
+    fn aliases(
+        &self,
+        package: i64,
+        only: Option<i64>,
+    ) -> impl Future<Output = Result<Vec<Alias>, DbError>> + Send;
     /// Renames an alias, clears its verdicts and marks the package changed.
     /// `Err(DbError::Conflict)` when the package already has that name.
     fn rename_alias(
@@ -95,6 +104,7 @@ pub trait PackageItemStore {
     fn sequencing_links(
         &self,
         package: i64,
+        only: Option<i64>,
     ) -> impl Future<Output = Result<Vec<SequencingLink>, DbError>> + Send;
     /// Removes the link only (the stored file and its row stay) and marks the package
     /// changed.
@@ -184,10 +194,11 @@ macro_rules! editable {
 }
 
 impl PackageItemStore for Db {
-    async fn messages(&self, package: i64) -> Result<Vec<Message>, DbError> {
+    async fn messages(&self, package: i64, only: Option<i64>) -> Result<Vec<Message>, DbError> {
+        let (and, args) = only_one("m.id", package, only);
         self.query(
-            &format!("{MESSAGES} WHERE m.package_id = $1 ORDER BY m.timestamp, m.id"),
-            params![package],
+            &format!("{MESSAGES} WHERE m.package_id = $1{and} ORDER BY m.timestamp, m.id"),
+            args,
         )
         .await?
         .iter()
@@ -234,10 +245,15 @@ impl PackageItemStore for Db {
         Ok(id)
     }
 
-    async fn contributors(&self, package: i64) -> Result<Vec<Contributor>, DbError> {
+    async fn contributors(
+        &self,
+        package: i64,
+        only: Option<i64>,
+    ) -> Result<Vec<Contributor>, DbError> {
+        let (and, args) = only_one("id", package, only);
         self.query(
-            &format!("{CONTRIBUTORS} WHERE package_id = $1 ORDER BY id"),
-            params![package],
+            &format!("{CONTRIBUTORS} WHERE package_id = $1{and} ORDER BY id"),
+            args,
         )
         .await?
         .iter()
@@ -313,14 +329,17 @@ impl PackageItemStore for Db {
         })
     }
 
-    async fn aliases(&self, package: i64) -> Result<Vec<Alias>, DbError> {
+    async fn aliases(&self, package: i64, only: Option<i64>) -> Result<Vec<Alias>, DbError> {
+        let (and, args) = only_one("a.id", package, only);
         let rows = self
             .query(
-                "SELECT a.id, a.name, a.fastq_prefix, a.verdicts, a.match_source, \
+                &format!(
+                    "SELECT a.id, a.name, a.fastq_prefix, a.verdicts, a.match_source, \
                    (SELECT COUNT(*) FROM submission_mictest t WHERE t.sample_alias_id = a.id), \
                    (SELECT COUNT(*) FROM submission_pdstest t WHERE t.sample_alias_id = a.id) \
-                 FROM submission_samplealias a WHERE a.package_id = $1 ORDER BY a.name, a.id",
-                params![package],
+                 FROM submission_samplealias a WHERE a.package_id = $1{and} ORDER BY a.name, a.id"
+                ),
+                args,
             )
             .await?;
         rows.iter()
@@ -363,10 +382,15 @@ impl PackageItemStore for Db {
         })
     }
 
-    async fn sequencing_links(&self, package: i64) -> Result<Vec<SequencingLink>, DbError> {
+    async fn sequencing_links(
+        &self,
+        package: i64,
+        only: Option<i64>,
+    ) -> Result<Vec<SequencingLink>, DbError> {
+        let (and, args) = only_one("l.id", package, only);
         self.query(
-            &format!("{LINKS} WHERE l.package_id = $1 ORDER BY l.id"),
-            params![package],
+            &format!("{LINKS} WHERE l.package_id = $1{and} ORDER BY l.id"),
+            args,
         )
         .await?
         .iter()
@@ -427,7 +451,11 @@ impl PackageItemStore for Db {
     }
 }
 
-/// Finds one item of a list by id (the nested detail routes).
-pub fn find<T>(items: Vec<T>, id: i64, id_of: impl Fn(&T) -> i64) -> Option<T> {
-    items.into_iter().find(|item| id_of(item) == id)
+/// The extra condition and parameters of a list query narrowed to one item (the nested
+/// detail routes), so that a detail never reads the whole list.
+fn only_one(column: &str, package: i64, only: Option<i64>) -> (String, Vec<crate::db::Value>) {
+    match only {
+        Some(id) => (format!(" AND {column} = $2"), params![package, id]),
+        None => (String::new(), params![package]),
+    }
 }
