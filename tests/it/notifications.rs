@@ -2,7 +2,7 @@
 //! worker as `.eml` files, to a real SMTP server (Python's aiosmtpd on loopback), or retried
 //! with backoff when the server cannot be reached.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

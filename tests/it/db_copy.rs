@@ -1,6 +1,6 @@
 //! `tbseq db copy` between SQLite and PostgreSQL, backup under write load, restore.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

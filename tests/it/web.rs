@@ -1,6 +1,6 @@
 //! Serving a built frontend from `/` next to the API.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp};
 use rocket::http::{ContentType, Status};

@@ -5,7 +5,7 @@
 //! have the documented shapes; Swagger UI renders in headless Chromium
 //! (`TBSEQ_TEST_CHROMIUM=1`, set by `scripts/test`).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

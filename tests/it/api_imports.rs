@@ -1,7 +1,7 @@
 //! The import and refresh API: staff users and API tokens load data over HTTP, with the same
 //! all-or-nothing engine as `tbseq import`.
 
-mod common;
+use crate::common;
 
 use common::{Reply, TestApp};
 use rocket::http::{Header, Status};

@@ -2,7 +2,7 @@
 //! (§11.2, §11.3) with its own fixture workbooks, every refusal with its exact message, and
 //! hostile files — each refused with nothing written.
 
-mod common;
+use crate::common;
 
 use common::{Caller, Reply, TestApp};
 use rocket::http::{ContentType, Header, Method, Status};

@@ -1,7 +1,7 @@
 //! Conventions every route shares: the error envelope (404, 405), trailing slashes, CORS,
 //! `/ping` and `/ready`.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp};
 use rocket::http::{ContentType, Method, Status};

@@ -1,7 +1,7 @@
 //! Migrations and seed data: both migration folders hold the same versions and produce the
 //! same tables and columns; seeding is complete and idempotent; a newer schema is refused.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp};
 use tbseq::db::repo::SystemStore;

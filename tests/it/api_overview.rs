@@ -2,8 +2,8 @@
 //! with the original's test catalogue (T-03, T-04, T-09, T-10, T-13, T-14, T-15) and the
 //! cases that follow from the specification. Expected numbers are computed from the fixtures.
 
-mod catalogue_fixtures;
-mod common;
+use crate::catalogue_fixtures;
+use crate::common;
 
 use catalogue_fixtures::*;
 use rocket::http::Status;

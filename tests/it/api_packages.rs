@@ -1,7 +1,7 @@
 //! Packages and what hangs under them over HTTP, on both databases: the representation the
 //! frontend reads, the original's API tests (§11.2), who may do what, and the lifecycle.
 
-mod common;
+use crate::common;
 
 use common::{Caller, Reply, TestApp};
 use rocket::http::{ContentType, Method, Status};

@@ -1,6 +1,6 @@
 //! Request ids, metrics and structured logs.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};

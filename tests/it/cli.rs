@@ -1,7 +1,7 @@
 //! The real binary: configuration precedence and errors, `config`, `check`, `--help`, and a
 //! smoke test that starts `tbseq` in an empty folder with no configuration at all.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::net::TcpListener;

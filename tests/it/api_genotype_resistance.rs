@@ -1,8 +1,8 @@
 //! `/api/v1/submission/genotype-resistance/` (public) and `/static/media/GenotypeResistance.csv`,
 //! on both databases.
 
-mod catalogue_fixtures;
-mod common;
+use crate::catalogue_fixtures;
+use crate::common;
 
 use catalogue_fixtures::*;
 use rocket::http::Status;

@@ -11,7 +11,7 @@
 //!
 //! (The same for a FASTQ upload to the local store's `PUT /files/…` belongs with that work.)
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

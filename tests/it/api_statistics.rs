@@ -2,8 +2,8 @@
 //! `/overview/global-samples/` (the original's T-13, T-14, T-15), year windows, genotypic
 //! predictions, countries, and validation.
 
-mod catalogue_fixtures;
-mod common;
+use crate::catalogue_fixtures;
+use crate::common;
 
 use catalogue_fixtures::*;
 use rocket::http::Status;

@@ -3,8 +3,8 @@
 //! it (no token, camelCase parameters, paths with and without the trailing slash), checking
 //! the keys and value types the frontend reads. On both databases.
 
-mod catalogue_fixtures;
-mod common;
+use crate::catalogue_fixtures;
+use crate::common;
 
 use catalogue_fixtures::*;
 use rocket::http::Status;

@@ -2,7 +2,7 @@
 //! client-credentials tokens, claims mapped onto users, every rejected token answered 401 in
 //! the envelope, key rotation, and personal API tokens.
 
-mod common;
+use crate::common;
 
 use common::oidc::{self, app, token_for};
 use common::{Backend, Reply, TestApp};

@@ -2,7 +2,7 @@
 //! throttling, disabled users, sessions (cookie flags, idle and absolute expiry), sign-out,
 //! the non-staff notice and same-origin `next` redirects.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Reply, TestApp};
 use rocket::http::{ContentType, Header, Method, Status};

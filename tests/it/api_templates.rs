@@ -1,6 +1,6 @@
 //! `GET /static_files/submission/resistance_templates_1.zip`: the MIC and PDST templates.
 
-mod common;
+use crate::common;
 
 use std::io::{Cursor, Read};
 

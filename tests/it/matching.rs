@@ -1,7 +1,7 @@
 //! Matching a package (spec §5) on both databases: the original's `test_data_matching.py`
 //! and the semantic cases of `test_state_management.py`, with exact verdict lists.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value as Json};
 use tbseq::db::repo::{MatchError, MatchingStore};

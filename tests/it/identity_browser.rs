@@ -2,7 +2,7 @@
 //! login and consent forms, a cookie jar like a browser's. Ends in an admin session; then
 //! sign-out, and every way the callback can fail.
 
-mod common;
+use crate::common;
 
 use common::oidc::{self, live_app};
 use reqwest::{Client, Response, StatusCode};

@@ -1,7 +1,7 @@
 //! `/api/v1/overview/genes/…` and the gene search history, on both databases: pagination,
 //! search, the single-match counter, genome context.
 
-mod common;
+use crate::common;
 
 use rocket::http::Status;
 use serde_json::{json, Value};

@@ -1,8 +1,8 @@
 //! The summary tables themselves, on both databases: what each holds, that a refresh records
 //! itself, gives the same tables when repeated, and is atomic for readers.
 
-mod catalogue_fixtures;
-mod common;
+use crate::catalogue_fixtures;
+use crate::common;
 
 use catalogue_fixtures::*;
 use tbseq::db::repo::SUMMARY_TABLES;

@@ -4,7 +4,7 @@
 //! `TBSEQ_TEST_S3_ENDPOINT`, `TBSEQ_TEST_S3_ACCESS_KEY`, `TBSEQ_TEST_S3_SECRET_KEY` and
 //! `TBSEQ_TEST_S3_DIR`, the folder it serves: a bucket is a sub-folder there).
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 

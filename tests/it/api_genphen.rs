@@ -1,6 +1,6 @@
 //! `/api/v1/genphen/drugs` and `/countries`, on both databases.
 
-mod common;
+use crate::common;
 
 use rocket::http::Status;
 use serde_json::Value;
