@@ -24,6 +24,20 @@ pub enum StorageError {
     Check(String),
 }
 
+/// Removes a file or folder when dropped: what a request wrote to disk goes away however the
+/// request ends, even when shutdown's grace period cuts it off and its future is dropped.
+pub struct RemoveOnDrop(pub std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if self.0.is_dir() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        } else {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
 /// The object key of an attachment's stored name (`<uuid>.<rest of the uploaded name>`).
 pub fn attachment_key(name: &str) -> String {
     format!("attachments/{name}")

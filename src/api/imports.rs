@@ -13,7 +13,10 @@ use super::error::{ApiError, ApiResult, ErrorItem};
 use super::query::Query;
 use crate::app::App;
 use crate::db::repo::{RefreshOptions, RefreshReport, SummaryStore};
+use crate::db::DbError;
 use crate::import::{import_file, ImportError, Kind, Options, Report};
+use crate::metrics::Handled;
+use crate::storage::RemoveOnDrop;
 
 pub fn routes() -> Vec<Route> {
     routes![import, refresh]
@@ -39,15 +42,6 @@ fn safe_name(name: &str) -> Option<String> {
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
         .collect();
     (!clean.is_empty() && !clean.starts_with('.') && clean.len() <= 200).then_some(clean)
-}
-
-/// Removes an upload's temporary folder when dropped.
-struct RemoveOnDrop(std::path::PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[derive(Serialize)]
@@ -148,6 +142,7 @@ async fn import(
         }
         Some(Ok(report)) => report,
         Some(Err(ImportError::Rejected { errors, more, .. })) => {
+            app.metrics.import(kind_name, Handled::Refused, 0);
             let mut items: Vec<ErrorItem> = errors
                 .iter()
                 .map(|e| ErrorItem {
@@ -166,18 +161,18 @@ async fn import(
             return Err(rejected(items));
         }
         Some(Err(ImportError::Unreadable { reason, .. })) => {
+            app.metrics.import(kind_name, Handled::Refused, 0);
             return Err(ApiError::invalid(
                 "file",
                 "invalid",
                 format!("{name}: {reason}"),
-            ))
+            ));
         }
         Some(Err(ImportError::Db(e))) => return Err(e.into()),
     };
-    let refreshed = app
-        .db
-        .refresh_summaries(&RefreshOptions::from(&*app.config))
-        .await?;
+    app.metrics
+        .import(kind_name, Handled::Accepted, report.written.values().sum());
+    let refreshed = refresh_summaries(app).await?;
     Ok(Json(Imported {
         file: name,
         rows: report.rows,
@@ -202,13 +197,20 @@ struct RefreshedTable {
     seconds: f64,
 }
 
-/// `POST /api/v1/summaries/refresh`: rebuild the summary tables now (staff).
-#[post("/summaries/refresh")]
-async fn refresh(app: &State<App>, _staff: StaffUser) -> ApiResult<Json<Refreshed>> {
-    let report: RefreshReport = app
+/// Rebuilds the summary tables and records how long that took.
+async fn refresh_summaries(app: &App) -> Result<RefreshReport, DbError> {
+    let report = app
         .db
         .refresh_summaries(&RefreshOptions::from(&*app.config))
         .await?;
+    app.metrics.summary_refresh(report.duration);
+    Ok(report)
+}
+
+/// `POST /api/v1/summaries/refresh`: rebuild the summary tables now (staff).
+#[post("/summaries/refresh")]
+async fn refresh(app: &State<App>, _staff: StaffUser) -> ApiResult<Json<Refreshed>> {
+    let report = refresh_summaries(app).await?;
     Ok(Json(Refreshed {
         tables: report
             .tables

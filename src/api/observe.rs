@@ -66,13 +66,10 @@ impl Fairing for Observe {
         });
         let took = started.at.elapsed();
         // The route template, not the path, so that ids do not make a series each.
-        let route = req
-            .route()
-            .map(|r| r.uri.path().to_string())
-            .unwrap_or_else(|| "unmatched".into());
+        let route = req.route().map_or("unmatched", |r| r.uri.path());
         if let Some(app) = req.rocket().state::<App>().filter(|_| self.record_metrics) {
             app.metrics
-                .observe(&route, req.method().as_str(), res.status().code, took);
+                .observe(route, req.method().as_str(), res.status().code, took);
         }
         res.set_header(Header::new("X-Request-Id", started.id.clone()));
         if self.log_requests {

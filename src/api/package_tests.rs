@@ -19,6 +19,7 @@ use crate::db::repo::{NewAttachment, PackageItemStore, TestKind, WorkbookStore};
 use crate::domain::fields::REQUIRED;
 use crate::domain::identity::User;
 use crate::domain::workbook::{self, Kind, Limits, WorkbookError};
+use crate::metrics::Handled;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -134,7 +135,15 @@ async fn import(
     })
     .await
     .map_err(|_| ApiError::internal())?;
-    let parsed = parsed.map_err(workbook_error)?;
+    let refused = |e: ApiError| {
+        app.metrics.import(
+            &kind.attachment_type().to_ascii_lowercase(),
+            Handled::Refused,
+            0,
+        );
+        e
+    };
+    let parsed = parsed.map_err(workbook_error).map_err(refused)?;
     let metadata = match kind {
         TestKind::Mic => json!({}),
         TestKind::Pds => json!({ "not_used_columns": parsed.not_used_columns }),
@@ -166,7 +175,7 @@ async fn import(
             Ok(Ok(counts)) => counts,
             Ok(Err(e)) => {
                 app.store.delete_attachments(&[name]).await;
-                return Err(workbook_error(e));
+                return Err(refused(workbook_error(e)));
             }
             Err(e) => {
                 app.store.delete_attachments(&[name]).await;
@@ -178,6 +187,11 @@ async fn import(
             return Err(e.into());
         }
     };
+    app.metrics.import(
+        &kind.attachment_type().to_ascii_lowercase(),
+        Handled::Accepted,
+        counts.tests as u64,
+    );
     tracing::info!(
         package = package.id,
         kind = kind.attachment_type(),

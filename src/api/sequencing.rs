@@ -31,6 +31,7 @@ use crate::domain::sequencing::{
     ALREADY_UPLOADED, INTERRUPTED, NOT_ON_S3, PERSISTENT_PREFIX, TEMPORARY_PREFIX,
 };
 use crate::domain::signed::{sign, verify, Grant};
+use crate::metrics::Handled;
 use crate::storage::ReceiveError;
 
 /// Routes under `/api/v1`.
@@ -267,6 +268,7 @@ async fn check_and_store(app: &App, key: &str, name: &str) -> Result<Content, Fa
                 tracing::warn!(key, "cannot delete a rejected upload: {e}");
             }
             let _ = app.db.forget_upload(key).await;
+            app.metrics.upload(Handled::Refused, 0);
             return Err(Failure::Invalid(message));
         }
     };
@@ -298,6 +300,7 @@ async fn check_and_store(app: &App, key: &str, name: &str) -> Result<Content, Fa
         Some(stored)
     };
     let _ = app.db.forget_upload(key).await;
+    app.metrics.upload(Handled::Accepted, summary.bytes);
     Ok(Content {
         md5: summary.md5,
         sha256: summary.sha256,
@@ -475,6 +478,11 @@ impl Fairing for Housekeeping {
             Ok(0) => {}
             Ok(n) => tracing::warn!(links = n, "FASTQ checks interrupted by a restart"),
             Err(e) => tracing::warn!("cannot mark interrupted FASTQ checks: {e}"),
+        }
+        match crate::storage::housekeeping::recover_interrupted_uploads(&app.store, &app.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(uploads = n, "uploads interrupted by a restart released"),
+            Err(e) => tracing::warn!("cannot release interrupted uploads: {e:#}"),
         }
         let app = Arc::new(app);
         tokio::spawn(async move {

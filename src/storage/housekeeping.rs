@@ -31,6 +31,19 @@ pub async fn sweep_temporary(
     Ok(removed)
 }
 
+/// At start, with the local store: uploads that a previous process was receiving when it
+/// stopped are given back for a retry and their partial files removed. No request is in
+/// flight yet, and the local folder belongs to this process alone. Returns the links released.
+pub async fn recover_interrupted_uploads(store: &FileStore, db: &Db) -> anyhow::Result<u64> {
+    if store.kind() != "local" {
+        return Ok(0);
+    }
+    for object in store.list(INCOMING_PREFIX).await? {
+        store.delete(&object.key).await?;
+    }
+    Ok(db.release_receiving().await?)
+}
+
 /// Stored FASTQ files (`persistent/…`) that no sequencing-data row points to; removed unless
 /// `dry_run`. Files younger than `min_age_seconds` are left alone: a fetch may be about to
 /// write the row that names them.

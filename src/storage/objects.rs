@@ -186,6 +186,8 @@ impl FileStore {
             hex::encode(rand::random::<[u8; 12]>())
         ));
         let target: PathBuf = dir.join(key);
+        // Gone after a failure, or after a rename (then there is nothing left to remove).
+        let _partial = crate::storage::RemoveOnDrop(incoming.clone());
         let (tx, rx) = std::sync::mpsc::sync_channel::<Bytes>(8);
         let writer_path = incoming.clone();
         let writer = tokio::task::spawn_blocking(move || write_hashed(&writer_path, rx));
@@ -233,9 +235,6 @@ impl FileStore {
                 moved.map(|()| received).map_err(ReceiveError::Write)
             }
         };
-        if result.is_err() {
-            let _ = std::fs::remove_file(&incoming);
-        }
         result
     }
 }

@@ -68,6 +68,11 @@ both_backends! {
         let reply = post(&app, "/api/v1/imports/phenotypes?filename=Rifampicin.csv", Some(&staff), catalogue).await;
         assert_eq!(reply.status, Status::Ok, "{}", reply.body);
         assert_eq!(count(&app, "submission_pdstest").await, 5);
+        // Both imports and their refreshes are counted in /metrics.
+        let metrics = app.get("/metrics").await.body;
+        assert!(metrics.contains("tbseq_imports_total{kind=\"phenotypes\",outcome=\"accepted\"} 2"), "{metrics}");
+        assert!(metrics.contains("tbseq_import_rows_total{kind=\"phenotypes\"} 10"), "{metrics}");
+        assert!(metrics.contains("tbseq_summary_refresh_duration_seconds_count 2"), "{metrics}");
     }
 
     async fn a_bad_file_lists_its_rows_and_writes_nothing(app) {
@@ -81,6 +86,9 @@ both_backends! {
         assert_eq!(errors[0]["attr"], "file");
         assert_eq!(errors[1]["detail"], "bad.csv:3: result \"X\" is not R, S or I");
         assert_eq!(count(&app, "submission_pdstest").await, before);
+        let metrics = app.get("/metrics").await.body;
+        assert!(metrics.contains("tbseq_imports_total{kind=\"phenotypes\",outcome=\"refused\"} 1"), "{metrics}");
+        assert!(!metrics.contains("outcome=\"accepted\""), "{metrics}");
         // Not gzip, not text, unknown kinds and unsafe names are 4xx too.
         let reply = post(&app, "/api/v1/imports/genotypes?filename=x.csv.gz", Some(&staff), &[0x1f, 0x8b, 0, 1, 2]).await;
         assert_eq!(reply.status, Status::BadRequest, "{}", reply.body);

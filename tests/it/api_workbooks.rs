@@ -151,6 +151,9 @@ both_backends! {
         assert_eq!(aliases[0]["fastqPrefix"], "abc");
         assert_eq!(aliases[0]["micTestsCount"], 14);
         assert_eq!(aliases[1]["micTestsCount"], 13);
+        let metrics = app.get("/metrics").await.body;
+        assert!(metrics.contains("tbseq_imports_total{kind=\"mic\",outcome=\"accepted\"} 1"), "{metrics}");
+        assert!(metrics.contains("tbseq_import_rows_total{kind=\"mic\"} 27"), "{metrics}");
 
         let reply = app.call(Method::Post, &format!("{PACKAGES}{pk}/mic-tests/clear/"), Some(&alice), None).await;
         assert_eq!(reply.status, Status::Ok);
@@ -248,6 +251,12 @@ both_backends! {
             assert_refused(&reply, Some("file"), message);
         }
         assert_eq!(footprint(&app).await, vec![0, 0, 0, 0, 0]);
+        let metrics = app.get("/metrics").await.body;
+        for kind in ["mic", "pds"] {
+            let refused = cases.iter().filter(|c| c.0 == format!("{kind}-tests")).count();
+            let line = format!("tbseq_imports_total{{kind=\"{kind}\",outcome=\"refused\"}} {refused}\n");
+            assert!(metrics.contains(&line), "{line} in {metrics}");
+        }
 
         // No file at all.
         let mut req = app.client.post(format!("{PACKAGES}{pk}/mic-tests/"));

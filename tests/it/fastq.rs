@@ -28,12 +28,10 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn gz(text: &str) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(text.as_bytes()).unwrap();
-    e.finish().unwrap()
+    gz_bytes(text.as_bytes())
 }
 
-fn gz_bytes(bytes: &[u8]) -> Vec<u8> {
+pub fn gz_bytes(bytes: &[u8]) -> Vec<u8> {
     let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(bytes).unwrap();
     e.finish().unwrap()
@@ -308,8 +306,10 @@ all_setups! {
         assert!(objects(&app, "temporary/").await.is_empty());
 
         // a1 … a10: all valid, all different.
+        let mut bytes = valid.len();
         for i in 1..=10 {
             let name = format!("a{i}_SRR000002.fastq.gz");
+            bytes += fixture(&name).len();
             let reply = upload(&app, &alice, package, &name, fixture(&name)).await;
             assert_eq!(reply.status, Status::Created, "{name}: {}", reply.body);
             let stored = reply.json()["sequencingData"]["filename"].as_str().unwrap().to_string();
@@ -318,6 +318,11 @@ all_setups! {
         let list = links(&app, &alice, package).await;
         assert_eq!(list.as_array().unwrap().len(), 11);
         assert_eq!(objects(&app, "persistent/").await.len(), 11);
+        // Every checked upload is counted in /metrics, whichever store holds it.
+        let metrics = app.get("/metrics").await.body;
+        assert!(metrics.contains("tbseq_uploads_total{outcome=\"accepted\"} 11"), "{metrics}");
+        assert!(metrics.contains("tbseq_uploads_total{outcome=\"refused\"} 1"), "{metrics}");
+        assert!(metrics.contains(&format!("tbseq_upload_bytes_total {bytes}\n")), "{metrics}");
 
         // Deleting a link keeps the stored file and its row.
         let first = list[0]["pk"].as_i64().unwrap();

@@ -9,7 +9,10 @@
 //! - SIGTERM while a short import is in flight: it finishes within the grace period and its
 //!   client gets the answer.
 //!
-//! (The same for a FASTQ upload to the local store's `PUT /files/…` belongs with that work.)
+//!
+//! And the same for a FASTQ upload to the local store (`PUT /files/temporary/…`): cut off, no
+//! partial file remains and the same link works after the restart; finished within the grace
+//! period, the file is complete and links.
 
 use crate::common;
 
@@ -351,6 +354,207 @@ fn import_finishes_within_grace(database_url: Option<String>) {
     assert!(site.leftovers().is_empty(), "{:?}", site.leftovers());
 }
 
+/// Sends one request and reads the answer.
+fn call(server: &Server, method: &str, path: &str, token: &str, json: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+        server.port,
+        json.len()
+    )
+    .unwrap();
+    read_answer(&mut s)
+}
+
+fn json_field(body: &str, field: &str) -> serde_json::Value {
+    let value: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    value[field].clone()
+}
+
+/// A package and an upload link for `name` in it: (package id, the link's path and query).
+fn upload_target(server: &Server, token: &str, name: &str) -> (i64, String) {
+    let packages = "/api/v1/submission/packages/";
+    let (status, body) = call(
+        server,
+        "POST",
+        packages,
+        token,
+        r#"{"name":"shutdown","description":"d"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let package = json_field(&body, "pk").as_i64().unwrap();
+    let (status, body) = call(
+        server,
+        "POST",
+        &format!("{packages}{package}/sequencing-data/upload-link/"),
+        token,
+        &format!(r#"{{"filename":"{name}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let url = json_field(&body, "url").as_str().unwrap().to_string();
+    // The link's host is the server's; only its path and query survive a restart.
+    let path = url[url.find("/files/").unwrap()..].to_string();
+    (package, path)
+}
+
+/// A FASTQ.gz of about a megabyte: reads with varied bases, so that it compresses as reads do.
+fn fastq_gz() -> Vec<u8> {
+    let mut text = String::new();
+    let mut state = 7u64;
+    for i in 0..12_000 {
+        let seq: String = (0..100)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                b"ACGT"[(state >> 62) as usize] as char
+            })
+            .collect();
+        text.push_str(&format!("@r{i}\n{seq}\n+\n{}\n", "I".repeat(100)));
+    }
+    crate::fastq::gz_bytes(text.as_bytes())
+}
+
+fn put_head(path: &str, length: usize) -> String {
+    format!(
+        "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {length}\r\n\
+         Connection: close\r\n\r\n"
+    )
+}
+
+/// Every file in the local store, as paths relative to it.
+fn stored_files(site: &Site) -> Vec<String> {
+    let root = site.data_dir().join("files");
+    let mut found = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(&root).unwrap().display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The retry of `path` on a restarted server is stored, and the file links to the package.
+fn upload_retry_links(site: &Site, token: &str, package: i64, path: &str, name: &str, file: &[u8]) {
+    let server = site.start(10);
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(put_head(path, file.len()).as_bytes()).unwrap();
+    s.write_all(file).unwrap();
+    let (status, answer) = read_answer(&mut s);
+    assert_eq!(status, 200, "the retried upload failed: {answer}");
+    fetch_links(&server, token, package, name);
+}
+
+fn fetch_links(server: &Server, token: &str, package: i64, name: &str) {
+    let (status, body) = call(
+        server,
+        "POST",
+        &format!("/api/v1/submission/packages/{package}/sequencing-data/fetch/"),
+        token,
+        &format!(r#"{{"filename":"{name}"}}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(json_field(&body, "validationState"), "VALID");
+}
+
+fn upload_cut_off(database_url: Option<String>) {
+    let site = Site::new(database_url);
+    let token = site.staff_token();
+    let file = fastq_gz();
+    let mut server = site.start(1);
+    let (package, path) = upload_target(&server, &token, "cut.fastq.gz");
+
+    // A third of the file, then SIGTERM; the rest never comes.
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(put_head(&path, file.len()).as_bytes()).unwrap();
+    s.write_all(&file[..file.len() / 3]).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        stored_files(&site)
+            .iter()
+            .any(|f| f.starts_with("_tbseq/incoming/")),
+        "the upload is not being received: {:?}",
+        stored_files(&site)
+    );
+    sigterm(&server);
+    wait_exit(&mut server, Duration::from_secs(1 + 5 + 10));
+    drop(s);
+
+    assert_eq!(
+        stored_files(&site),
+        Vec::<String>::new(),
+        "part of the upload remains"
+    );
+    upload_retry_links(&site, &token, package, &path, "cut.fastq.gz", &file);
+}
+
+/// SIGKILL mid-upload leaves a partial file and a taken link; the next start clears both.
+fn upload_killed(database_url: Option<String>) {
+    let site = Site::new(database_url);
+    let token = site.staff_token();
+    let file = fastq_gz();
+    let mut server = site.start(1);
+    let (package, path) = upload_target(&server, &token, "killed.fastq.gz");
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(put_head(&path, file.len()).as_bytes()).unwrap();
+    s.write_all(&file[..file.len() / 3]).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    server.child.kill().unwrap();
+    wait_exit(&mut server, Duration::from_secs(10));
+    drop(s);
+    let left = stored_files(&site);
+    assert!(
+        left.iter().any(|f| f.starts_with("_tbseq/incoming/")),
+        "{left:?}"
+    );
+    upload_retry_links(&site, &token, package, &path, "killed.fastq.gz", &file);
+    assert!(
+        !stored_files(&site).iter().any(|f| f.starts_with("_tbseq/")),
+        "{:?}",
+        stored_files(&site)
+    );
+}
+
+fn upload_finishes_within_grace(database_url: Option<String>) {
+    let site = Site::new(database_url);
+    let token = site.staff_token();
+    let file = fastq_gz();
+    let mut server = site.start(20);
+    let (package, path) = upload_target(&server, &token, "grace.fastq.gz");
+
+    // Half the file, SIGTERM, then the rest: the upload completes within the grace period.
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(put_head(&path, file.len()).as_bytes()).unwrap();
+    s.write_all(&file[..file.len() / 2]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    sigterm(&server);
+    std::thread::sleep(Duration::from_millis(300));
+    s.write_all(&file[file.len() / 2..]).unwrap();
+    let (status, answer) = read_answer(&mut s);
+    assert_eq!(status, 200, "{answer}");
+    let exit = wait_exit(&mut server, Duration::from_secs(30));
+    assert!(exit.success(), "{exit}");
+    let files = stored_files(&site);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].starts_with("temporary/"), "{files:?}");
+    // The complete, verified upload links after the restart.
+    let server = site.start(10);
+    fetch_links(&server, &token, package, "grace.fastq.gz");
+}
+
 fn on_postgres(test: fn(Option<String>)) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -389,4 +593,34 @@ fn an_import_in_flight_finishes_within_the_grace_period_sqlite() {
 #[test]
 fn an_import_in_flight_finishes_within_the_grace_period_postgres() {
     on_postgres(import_finishes_within_grace);
+}
+
+#[test]
+fn sigterm_during_an_upload_leaves_nothing_sqlite() {
+    upload_cut_off(None);
+}
+
+#[test]
+fn sigterm_during_an_upload_leaves_nothing_postgres() {
+    on_postgres(upload_cut_off);
+}
+
+#[test]
+fn an_upload_in_flight_finishes_within_the_grace_period_sqlite() {
+    upload_finishes_within_grace(None);
+}
+
+#[test]
+fn an_upload_in_flight_finishes_within_the_grace_period_postgres() {
+    on_postgres(upload_finishes_within_grace);
+}
+
+#[test]
+fn a_killed_upload_is_cleared_at_the_next_start_sqlite() {
+    upload_killed(None);
+}
+
+#[test]
+fn a_killed_upload_is_cleared_at_the_next_start_postgres() {
+    on_postgres(upload_killed);
 }

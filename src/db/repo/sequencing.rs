@@ -65,6 +65,9 @@ pub trait SequencingStore {
         id: i64,
         result: Result<(i64, &str, &str), &str>,
     ) -> impl Future<Output = Result<(), DbError>> + Send;
+    /// Gives back every link left taken for receiving (by a process that stopped mid-upload);
+    /// returns how many.
+    fn release_receiving(&self) -> impl Future<Output = Result<u64, DbError>> + Send;
     /// Forgets the upload links of a temporary object (after it was checked or removed).
     fn forget_upload(&self, key: &str) -> impl Future<Output = Result<(), DbError>> + Send;
     /// Forgets upload links older than `before`; returns how many.
@@ -267,6 +270,15 @@ impl SequencingStore for Db {
             }
         };
         Ok(())
+    }
+
+    async fn release_receiving(&self) -> Result<u64, DbError> {
+        self.execute(
+            "UPDATE storage_upload SET state = 'ISSUED', error = 'interrupted by a restart', \
+             updated_at = $1 WHERE state = 'RECEIVING'",
+            params![OffsetDateTime::now_utc()],
+        )
+        .await
     }
 
     async fn forget_upload(&self, key: &str) -> Result<(), DbError> {
