@@ -3,24 +3,11 @@
 
 use crate::common;
 
-use common::{Caller, Reply, TestApp};
+use common::{Reply, TestApp};
 use rocket::http::{ContentType, Method, Status};
 use serde_json::{json, Value};
 
 const PACKAGES: &str = "/api/v1/submission/packages/";
-
-async fn new_package(app: &TestApp, owner: &Caller, name: &str) -> i64 {
-    let reply = app
-        .call(
-            Method::Post,
-            PACKAGES,
-            Some(owner),
-            Some(&json!({"name": name, "description": format!("{name} description")})),
-        )
-        .await;
-    assert_eq!(reply.status, Status::Created, "{}", reply.body);
-    reply.json()["pk"].as_i64().unwrap()
-}
 
 async fn set(app: &TestApp, package: i64, column: &str, value: &str) {
     app.db
@@ -124,7 +111,7 @@ both_backends! {
         assert_eq!(reply.status, Status::Ok);
         assert_eq!(reply.json(), json!([]));
 
-        let pk = new_package(&app, &alice, "Alice empty package").await;
+        let pk = app.new_package(&alice, "Alice empty package").await;
         let reply = app.call(Method::Get, PACKAGES, Some(&alice), None).await;
         let list = reply.json();
         let item = &list[0];
@@ -203,7 +190,7 @@ both_backends! {
 
     async fn edits_follow_the_state(app) {
         let alice = app.caller("alice", false).await;
-        let pk = new_package(&app, &alice, "P").await;
+        let pk = app.new_package(&alice, "P").await;
         let path = format!("{PACKAGES}{pk}/");
         // The frontend sends an extra packageId key.
         let reply = app.call(Method::Patch, &path, Some(&alice), Some(&json!({"name": "Renamed", "packageId": pk}))).await;
@@ -245,7 +232,7 @@ both_backends! {
         let alice = app.caller("alice", false).await;
         let john = app.caller("john", false).await;
         let admin = app.caller("admin", true).await;
-        let pk = new_package(&app, &alice, "P").await;
+        let pk = app.new_package(&alice, "P").await;
         let alias = new_alias(&app, pk, "A1", "[]").await;
         let (link, _) = new_link(&app, pk, "x_1.fastq.gz", "TB-Kb", "").await;
         let reply = app.call(Method::Post, &format!("{PACKAGES}{pk}/contributors/"), Some(&alice),
@@ -316,7 +303,7 @@ both_backends! {
 
     async fn messages_contributors_and_aliases(app) {
         let alice = app.caller("alice", false).await;
-        let pk = new_package(&app, &alice, "P").await;
+        let pk = app.new_package(&alice, "P").await;
         let p = format!("{PACKAGES}{pk}/");
         let reply = app.call(Method::Post, &format!("{p}messages/"), Some(&alice), Some(&json!({"content": "hey", "pk": pk}))).await;
         assert_eq!(reply.status, Status::Created);
@@ -371,7 +358,7 @@ both_backends! {
 
     async fn sequencing_links_list_and_unlink(app) {
         let alice = app.caller("alice", false).await;
-        let pk = new_package(&app, &alice, "P").await;
+        let pk = app.new_package(&alice, "P").await;
         let p = format!("{PACKAGES}{pk}/");
         let (l0, d0) = new_link(&app, pk, "0.fastq.gz", "NCBI", "whatever0").await;
         let (l1, _) = new_link(&app, pk, "1.fastq.gz", "TB-Kb", "whatever1").await;
@@ -393,9 +380,9 @@ both_backends! {
     async fn the_lifecycle_from_draft_to_accepted(app) {
         let alice = app.caller("alice", false).await;
         let admin = app.caller("admin", true).await;
-        let pk = new_package(&app, &alice, "Le Package").await;
-        let other_draft = new_package(&app, &alice, "Other").await;
-        let other_rejected = new_package(&app, &alice, "Rejected").await;
+        let pk = app.new_package(&alice, "Le Package").await;
+        let other_draft = app.new_package(&alice, "Other").await;
+        let other_rejected = app.new_package(&alice, "Rejected").await;
         let p = format!("{PACKAGES}{pk}/");
 
         let reply = app.call(Method::Post, &format!("{p}submit/"), Some(&alice), None).await;
@@ -468,7 +455,7 @@ both_backends! {
 
     async fn concurrent_submits_leave_one_effect(app) {
         let alice = app.caller("alice", false).await;
-        let pk = new_package(&app, &alice, "P").await;
+        let pk = app.new_package(&alice, "P").await;
         set(&app, pk, "matching_state", "MATCHED").await;
         let path = format!("{PACKAGES}{pk}/submit/");
         let (a, b, c) = tokio::join!(

@@ -116,19 +116,6 @@ macro_rules! all_setups {
     )*};
 }
 
-async fn new_package(app: &TestApp, owner: &Caller, name: &str) -> i64 {
-    let reply = app
-        .call(
-            Method::Post,
-            PACKAGES,
-            Some(owner),
-            Some(&json!({"name": name, "description": "FASTQ"})),
-        )
-        .await;
-    assert_eq!(reply.status, Status::Created, "{}", reply.body);
-    reply.json()["pk"].as_i64().unwrap()
-}
-
 fn seq_path(package: i64, action: &str) -> String {
     format!("{PACKAGES}{package}/sequencing-data/{action}")
 }
@@ -240,7 +227,7 @@ fn is_stored_name(name: &str, rest: &str) -> bool {
 all_setups! {
     async fn the_original_fixtures_through_the_whole_flow(app, store) {
         let alice = app.caller("alice", false).await;
-        let package = new_package(&app, &alice, "fastq").await;
+        let package = app.new_package(&alice, "fastq").await;
 
         // valid.fastq.gz (the original's test_validate_uploaded_file).
         let valid = fixture("valid.fastq.gz");
@@ -337,8 +324,8 @@ all_setups! {
     async fn conflicts_missing_files_and_duplicates(app, store) {
         let alice = app.caller("alice", false).await;
         let bob = app.caller("bob", false).await;
-        let mine = new_package(&app, &alice, "mine").await;
-        let theirs = new_package(&app, &bob, "theirs").await;
+        let mine = app.new_package(&alice, "mine").await;
+        let theirs = app.new_package(&bob, "theirs").await;
 
         // fetch before any upload: 404, the original's text.
         let reply = fetch(&app, &alice, mine, "x.fastq.gz").await;
@@ -409,7 +396,7 @@ all_setups! {
 
     async fn bad_files_get_clear_answers(app, store) {
         let alice = app.caller("alice", false).await;
-        let package = new_package(&app, &alice, "bad").await;
+        let package = app.new_package(&alice, "bad").await;
         let good = gz(&"@r\nACGT\n+\nIIII\n".repeat(2000));
         let mut two_members = gz("@a\nAC\n+\nII\n");
         two_members.extend(gz("@b\nGT\n+\nII\n"));
@@ -444,7 +431,7 @@ all_setups! {
 
     async fn large_files_are_checked_in_the_background(app, store) {
         let alice = app.caller("alice", false).await;
-        let package = new_package(&app, &alice, "big").await;
+        let package = app.new_package(&alice, "big").await;
         // A second app on the same database and store, with every file counted as large.
         let url = app.app.config.database_url();
         let storage = app.app.config.storage.clone();
@@ -495,7 +482,7 @@ all_setups! {
     async fn housekeeping_and_garbage_collection(app, store) {
         use tbseq::storage::housekeeping::{collect_garbage, sweep_temporary};
         let alice = app.caller("alice", false).await;
-        let package = new_package(&app, &alice, "gc").await;
+        let package = app.new_package(&alice, "gc").await;
         let reply = upload(&app, &alice, package, "kept.fastq.gz", fixture("valid.fastq.gz")).await;
         assert_eq!(reply.status, Status::Created);
         let kept = reply.json()["sequencingData"]["filePath"].as_str().unwrap().to_string();
@@ -550,7 +537,7 @@ both_backends! {
     async fn local_links_are_signed_single_use_and_limited(app) {
         let alice = app.caller("alice", false).await;
         let bob = app.caller("bob", false).await;
-        let package = new_package(&app, &alice, "links").await;
+        let package = app.new_package(&alice, "links").await;
         let link = upload_link(&app, &alice, package, "s.fastq.gz").await;
         let url = link.json()["url"].as_str().unwrap().to_string();
         assert!(url.starts_with("http://localhost/files/temporary/"), "{url}");
@@ -582,7 +569,7 @@ both_backends! {
 
     async fn expired_and_oversized_uploads_are_refused(app) {
         let alice = app.caller("alice", false).await;
-        let package = new_package(&app, &alice, "limits").await;
+        let package = app.new_package(&alice, "limits").await;
         let url = app.app.config.database_url();
         let data_dir = app.data_dir.clone();
         let strict = TestApp::with_config(app.backend, move |c| {
@@ -626,7 +613,7 @@ async fn a_dropped_upload_leaves_nothing_and_can_be_retried() {
     let app = TestApp::live(Backend::Sqlite, |_| {}).await;
     let base = app.base_url.clone().unwrap();
     let alice = app.caller("alice", false).await;
-    let package = new_package(&app, &alice, "drop").await;
+    let package = app.new_package(&alice, "drop").await;
     let reply = reqwest::Client::new()
         .post(format!("{base}{}", seq_path(package, "upload-link/")))
         .bearer_auth(&alice.token)
@@ -703,7 +690,7 @@ async fn a_dropped_upload_leaves_nothing_and_can_be_retried() {
 both_backends_with! { s3_app;
     async fn s3_presigned_urls_are_checked(app) {
         let alice = app.caller("alice", false).await;
-        let package = new_package(&app, &alice, "s3").await;
+        let package = app.new_package(&alice, "s3").await;
         let link = upload_link(&app, &alice, package, "p.fastq.gz").await;
         let url = link.json()["url"].as_str().unwrap().to_string();
         assert!(url.contains("X-Amz-Signature="), "{url}");

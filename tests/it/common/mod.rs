@@ -392,6 +392,20 @@ impl TestApp {
         Caller { id, token }
     }
 
+    /// A new package of `owner`'s, created over the API; its id.
+    pub async fn new_package(&self, owner: &Caller, name: &str) -> i64 {
+        let reply = self
+            .call(
+                Method::Post,
+                "/api/v1/submission/packages/",
+                Some(owner),
+                Some(&serde_json::json!({"name": name, "description": format!("{name} description")})),
+            )
+            .await;
+        assert_eq!(reply.status, Status::Created, "{}", reply.body);
+        reply.json()["pk"].as_i64().unwrap()
+    }
+
     /// A request with an optional bearer token and an optional JSON body.
     pub async fn call(
         &self,
