@@ -65,7 +65,10 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .mount("/api/v1", api::routes())
         .mount("/", api::web::routes())
         .mount("/", api::admin::routes())
-        .attach(api::admin::templates_fairing(&config.data_dir, config.site_header.clone()))
+        .attach(api::admin::templates_fairing(
+            &config.data_dir,
+            config.site_header.clone(),
+        ))
         .attach(api::admin::Security)
         .register("/", api::catchers())
         .register("/admin", api::admin::catchers())

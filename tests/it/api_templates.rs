@@ -1,7 +1,5 @@
 //! `GET /static_files/submission/resistance_templates_1.zip`: the MIC and PDST templates.
 
-use crate::common;
-
 use std::io::{Cursor, Read};
 
 use rocket::http::{ContentType, Status};

@@ -2,8 +2,6 @@
 //! the test works out from the files themselves, re-imports that change nothing, rejected files
 //! that write nothing, and the small formats.
 
-use crate::common;
-
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,6 @@
 //! itself, gives the same tables when repeated, and is atomic for readers.
 
 use crate::catalogue_fixtures;
-use crate::common;
 
 use catalogue_fixtures::*;
 use tbseq::db::repo::SUMMARY_TABLES;

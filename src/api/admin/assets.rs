@@ -13,8 +13,11 @@ use rocket::http::{ContentType, Header};
 use rocket::request::Request;
 use rocket::response::{self, Responder};
 use rocket::{get, Response};
-use rocket_dyn_templates::{minijinja, Template};
+use rocket_dyn_templates::minijinja::{self, AutoEscape, ErrorKind};
+use rocket_dyn_templates::Template;
 use rust_embed::RustEmbed;
+
+use crate::domain::identity::escape_html;
 
 #[derive(RustEmbed)]
 #[folder = "templates/admin/"]
@@ -44,6 +47,14 @@ pub fn templates_fairing(data_dir: &Path, site_header: String) -> impl Fairing {
         // Embedded templates are not files rocket_dyn_templates knows, so its escaping
         // callback would leave them unescaped: escape by extension instead.
         env.set_auto_escape_callback(minijinja::default_auto_escape_callback);
+        // minijinja's HTML escaping also turns `/` into `&#x2f;`, which makes every URL
+        // unreadable in the page source; escape the five characters that matter instead.
+        env.set_formatter(|out, state, value| match value.as_str() {
+            Some(text) if state.auto_escape() != AutoEscape::None && !value.is_safe() => out
+                .write_str(&escape_html(text))
+                .map_err(|e| minijinja::Error::new(ErrorKind::WriteFailure, e.to_string())),
+            _ => minijinja::escape_formatter(out, state, value),
+        });
         for name in Templates::iter() {
             let source = match std::fs::read_to_string(overrides.join(name.as_ref())) {
                 Ok(text) => text,
@@ -91,7 +102,10 @@ impl<'r> Responder<'r, 'static> for Asset {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let mut response = Response::build();
         response
-            .header(Header::new("Cache-Control", "public, max-age=31536000, immutable"))
+            .header(Header::new(
+                "Cache-Control",
+                "public, max-age=31536000, immutable",
+            ))
             .header(Header::new("ETag", self.etag.clone()));
         if req.headers().get_one("If-None-Match") == Some(self.etag.as_str()) {
             return response.status(rocket::http::Status::NotModified).ok();
@@ -136,7 +150,10 @@ impl Fairing for Security {
         if !(path == "/admin" || path.starts_with("/admin/")) {
             return;
         }
-        res.set_header(Header::new("Content-Security-Policy", CONTENT_SECURITY_POLICY));
+        res.set_header(Header::new(
+            "Content-Security-Policy",
+            CONTENT_SECURITY_POLICY,
+        ));
         res.set_header(Header::new("X-Frame-Options", "DENY"));
         res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
         res.set_header(Header::new("Referrer-Policy", "same-origin"));

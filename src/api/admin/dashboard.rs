@@ -9,9 +9,9 @@ use super::shell::{render, AdminResult};
 use crate::app::App;
 use crate::db::repo::AdminStore;
 use crate::domain::admin::resource::Area;
+use crate::domain::admin::resource::Kind;
 use crate::domain::admin::resources::{in_area, AUDIT_ACTIONS};
 use crate::domain::admin::scalar::Scalar;
-use crate::domain::admin::resource::Kind;
 
 const RECENT: u64 = 10;
 

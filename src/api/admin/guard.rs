@@ -38,7 +38,9 @@ impl<'r> FromRequest<'r> for Staff {
             Some(s) if !s.user.is_staff => Outcome::Error((Status::Forbidden, ())),
             Some(s) => {
                 let flash = match req.guard::<Option<FlashMessage<'_>>>().await {
-                    Outcome::Success(Some(f)) => Some((f.kind().to_string(), f.message().to_string())),
+                    Outcome::Success(Some(f)) => {
+                        Some((f.kind().to_string(), f.message().to_string()))
+                    }
                     _ => None,
                 };
                 Outcome::Success(Staff {

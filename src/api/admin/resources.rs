@@ -38,19 +38,38 @@ fn may_change(staff: &Staff, r: &Resource) -> AdminResult<()> {
 }
 
 fn actor(staff: &Staff) -> Actor {
-    Actor { user_id: staff.user.id }
+    Actor {
+        user_id: staff.user.id,
+    }
 }
 
 /// The filter sidebar: each filter's choices as links keeping the other parameters.
 async fn filters(app: &App, r: &Resource, params: &[(String, String)]) -> AdminResult<Vec<Value>> {
-    let current = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let current = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let mut out = Vec::new();
     for f in r.filters {
         let options: Vec<(String, String)> = match f.options {
-            FilterOptions::Fixed(list) => list.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect(),
-            FilterOptions::Clauses(list) => list.iter().map(|(v, l, _)| (v.to_string(), l.to_string())).collect(),
+            FilterOptions::Fixed(list) => list
+                .iter()
+                .map(|(v, l)| (v.to_string(), l.to_string()))
+                .collect(),
+            FilterOptions::Clauses(list) => list
+                .iter()
+                .map(|(v, l, _)| (v.to_string(), l.to_string()))
+                .collect(),
             FilterOptions::Bool => vec![("1".into(), "Yes".into()), ("0".into(), "No".into())],
-            FilterOptions::Distinct => app.db.admin_distinct(r, f.expr, 200).await?.into_iter().map(|v| (v.clone(), v)).collect(),
+            FilterOptions::Distinct => app
+                .db
+                .admin_distinct(r, f.expr, 200)
+                .await?
+                .into_iter()
+                .map(|v| (v.clone(), v))
+                .collect(),
             FilterOptions::Ref(to) => match by_slug(to) {
                 Some(target) => app.db.admin_choices(target, 200).await?,
                 None => Vec::new(),
@@ -86,7 +105,12 @@ async fn filters(app: &App, r: &Resource, params: &[(String, String)]) -> AdminR
     Ok(out)
 }
 
-pub async fn list_page(app: &App, staff: &Staff, r: &'static Resource, params: &[(String, String)]) -> AdminResult<Template> {
+pub async fn list_page(
+    app: &App,
+    staff: &Staff,
+    r: &'static Resource,
+    params: &[(String, String)],
+) -> AdminResult<Template> {
     let query = listing::parse(r, params);
     let listed = app.db.admin_list(r, &query, PAGE_SIZE).await?;
     let last = listed.total.div_ceil(PAGE_SIZE).max(1);
@@ -140,7 +164,13 @@ pub async fn list_page(app: &App, staff: &Staff, r: &'static Resource, params: &
 }
 
 #[get("/admin/<app_label>/<model>", rank = 5)]
-pub async fn list(app: &State<App>, staff: Staff, app_label: &str, model: &str, params: QueryPairs) -> AdminResult<Template> {
+pub async fn list(
+    app: &State<App>,
+    staff: Staff,
+    app_label: &str,
+    model: &str,
+    params: QueryPairs,
+) -> AdminResult<Template> {
     list_page(app, &staff, resource(app_label, model)?, &params.0).await
 }
 
@@ -155,7 +185,11 @@ struct FormState<'a> {
 }
 
 fn stored_inputs(record: &Record) -> HashMap<String, String> {
-    record.values.iter().map(|(n, v)| (n.to_string(), v.to_input())).collect()
+    record
+        .values
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_input()))
+        .collect()
 }
 
 fn input_type(kind: Kind) -> &'static str {
@@ -170,7 +204,12 @@ fn input_type(kind: Kind) -> &'static str {
     }
 }
 
-async fn form_page(app: &App, staff: &Staff, r: &'static Resource, state: FormState<'_>) -> AdminResult<Template> {
+async fn form_page(
+    app: &App,
+    staff: &Staff,
+    r: &'static Resource,
+    state: FormState<'_>,
+) -> AdminResult<Template> {
     let creating = state.key.is_none();
     let editable = r.editable_by(staff.user.is_superuser);
     let mut fields = Vec::new();
@@ -180,7 +219,11 @@ async fn form_page(app: &App, staff: &Staff, r: &'static Resource, state: FormSt
             continue;
         }
         let value = state.inputs.get(f.name).cloned().unwrap_or_default();
-        let stored = state.record.and_then(|rec| rec.get(f.name)).cloned().unwrap_or(Scalar::Null);
+        let stored = state
+            .record
+            .and_then(|rec| rec.get(f.name))
+            .cloned()
+            .unwrap_or(Scalar::Null);
         let mut view = json!({
             "name": f.name, "label": f.label, "required": f.required, "value": value,
             "error": state.parsed.and_then(|p| p.errors.get(f.name)),
@@ -188,7 +231,11 @@ async fn form_page(app: &App, staff: &Staff, r: &'static Resource, state: FormSt
             "pre": matches!(f.kind, Kind::Json | Kind::LongText),
         });
         if let Kind::Ref { to, raw, .. } = f.kind {
-            let key = if writable { value.clone() } else { stored.to_input() };
+            let key = if writable {
+                value.clone()
+            } else {
+                stored.to_input()
+            };
             let target = by_slug(to);
             let typed = target.and_then(|t| parse_key(t, &key));
             if let (Some(target), Some(typed), true) = (target, typed, raw || !writable) {
@@ -231,10 +278,19 @@ async fn form_page(app: &App, staff: &Staff, r: &'static Resource, state: FormSt
     if let (Some(key), Some(_)) = (state.key, state.record) {
         let key_value = parse_key(r, key).ok_or_else(|| AdminError::not_found(r))?;
         for inline in r.inlines {
-            let Some(child) = by_slug(inline.resource) else { continue };
-            let listed = app.db.admin_children(child, inline.fk, &key_value, 50).await?;
+            let Some(child) = by_slug(inline.resource) else {
+                continue;
+            };
+            let listed = app
+                .db
+                .admin_children(child, inline.fk, &key_value, 50)
+                .await?;
             let mut labels: Vec<&str> = child.columns.iter().map(|c| c.label).collect();
-            if child.columns.first().is_some_and(|c| column_kind(child, c.key) != Kind::Text || c.expr.is_some()) {
+            if child
+                .columns
+                .first()
+                .is_some_and(|c| column_kind(child, c.key) != Kind::Text || c.expr.is_some())
+            {
                 labels.insert(0, child.label);
             }
             inlines.push(json!({
@@ -242,7 +298,10 @@ async fn form_page(app: &App, staff: &Staff, r: &'static Resource, state: FormSt
                 "columns": labels, "rows": rows(&app.db, child, &listed).await?,
             }));
         }
-        history = Some(format!("/admin/admin/auditlog/?model={}.{}&q={key}", r.app, r.slug));
+        history = Some(format!(
+            "/admin/admin/auditlog/?model={}.{}&q={key}",
+            r.app, r.slug
+        ));
     }
     let title = match state.record {
         Some(record) if editable => format!("Change {}: {}", r.label.to_lowercase(), record.title),
@@ -268,20 +327,33 @@ async fn form_page(app: &App, staff: &Staff, r: &'static Resource, state: FormSt
 }
 
 #[get("/admin/<app_label>/<model>/add", rank = 5)]
-pub async fn add_form(app: &State<App>, staff: Staff, app_label: &str, model: &str) -> AdminResult<Template> {
+pub async fn add_form(
+    app: &State<App>,
+    staff: Staff,
+    app_label: &str,
+    model: &str,
+) -> AdminResult<Template> {
     let r = resource(app_label, model)?;
     may_change(&staff, r)?;
     if !r.creatable {
         return Err(AdminError::forbidden());
     }
-    let state = FormState { key: None, record: None, inputs: HashMap::new(), parsed: None, error: None };
+    let state = FormState {
+        key: None,
+        record: None,
+        inputs: HashMap::new(),
+        parsed: None,
+        error: None,
+    };
     form_page(app, &staff, r, state).await
 }
 
 /// Foreign keys must name an existing row.
 async fn check_references(app: &App, r: &Resource, parsed: &mut Parsed) -> AdminResult<()> {
     for (name, value) in &parsed.values {
-        let Some(Kind::Ref { to, .. }) = r.field(name).map(|f| f.kind) else { continue };
+        let Some(Kind::Ref { to, .. }) = r.field(name).map(|f| f.kind) else {
+            continue;
+        };
         if !value.is_null() && titles(&app.db, to, vec![value.clone()]).await?.is_empty() {
             parsed.errors.insert(
                 name.to_string(),
@@ -295,7 +367,10 @@ async fn check_references(app: &App, r: &Resource, parsed: &mut Parsed) -> Admin
 /// A save the database refused for the data (not for a fault) becomes a form error.
 fn refused(r: &Resource, e: DbError) -> AdminResult<String> {
     match e {
-        DbError::Conflict(_) => Ok(format!("A {} with these values already exists.", r.label.to_lowercase())),
+        DbError::Conflict(_) => Ok(format!(
+            "A {} with these values already exists.",
+            r.label.to_lowercase()
+        )),
         DbError::Query(message) if message.to_lowercase().contains("constraint") => {
             Ok(format!("The database refused these values: {message}"))
         }
@@ -304,7 +379,13 @@ fn refused(r: &Resource, e: DbError) -> AdminResult<String> {
 }
 
 #[post("/admin/<app_label>/<model>/add", data = "<form>", rank = 5)]
-pub async fn add(app: &State<App>, staff: Staff, app_label: &str, model: &str, form: AdminForm) -> Saved {
+pub async fn add(
+    app: &State<App>,
+    staff: Staff,
+    app_label: &str,
+    model: &str,
+    form: AdminForm,
+) -> Saved {
     let r = resource(app_label, model)?;
     may_change(&staff, r)?;
     if !r.creatable {
@@ -316,31 +397,65 @@ pub async fn add(app: &State<App>, staff: Staff, app_label: &str, model: &str, f
     if parsed.is_valid() {
         match app.db.admin_create(r, &parsed.values, actor(&staff)).await {
             Ok((_, title)) => {
-                let message = format!("The {} “{title}” was added successfully.", r.label.to_lowercase());
-                return Ok(Either::Left(Flash::success(Redirect::to(r.path()), message)));
+                let message = format!(
+                    "The {} “{title}” was added successfully.",
+                    r.label.to_lowercase()
+                );
+                return Ok(Either::Left(Flash::success(
+                    Redirect::to(r.path()),
+                    message,
+                )));
             }
             Err(e) => error = Some(refused(r, e)?),
         }
     }
-    let state = FormState { key: None, record: None, inputs: form.0.clone(), parsed: Some(&parsed), error };
+    let state = FormState {
+        key: None,
+        record: None,
+        inputs: form.0.clone(),
+        parsed: Some(&parsed),
+        error,
+    };
     Ok(Either::Right(form_page(app, &staff, r, state).await?))
 }
 
 async fn existing(app: &App, r: &Resource, id: &str) -> AdminResult<Record> {
     let key = parse_key(r, id).ok_or_else(|| AdminError::not_found(r))?;
-    app.db.admin_get(r, &key).await?.ok_or_else(|| AdminError::not_found(r))
+    app.db
+        .admin_get(r, &key)
+        .await?
+        .ok_or_else(|| AdminError::not_found(r))
 }
 
 #[get("/admin/<app_label>/<model>/<id>/change", rank = 5)]
-pub async fn change_form(app: &State<App>, staff: Staff, app_label: &str, model: &str, id: &str) -> AdminResult<Template> {
+pub async fn change_form(
+    app: &State<App>,
+    staff: Staff,
+    app_label: &str,
+    model: &str,
+    id: &str,
+) -> AdminResult<Template> {
     let r = resource(app_label, model)?;
     let record = existing(app, r, id).await?;
-    let state = FormState { key: Some(id), record: Some(&record), inputs: stored_inputs(&record), parsed: None, error: None };
+    let state = FormState {
+        key: Some(id),
+        record: Some(&record),
+        inputs: stored_inputs(&record),
+        parsed: None,
+        error: None,
+    };
     form_page(app, &staff, r, state).await
 }
 
 #[post("/admin/<app_label>/<model>/<id>/change", data = "<form>", rank = 5)]
-pub async fn change(app: &State<App>, staff: Staff, app_label: &str, model: &str, id: &str, form: AdminForm) -> Saved {
+pub async fn change(
+    app: &State<App>,
+    staff: Staff,
+    app_label: &str,
+    model: &str,
+    id: &str,
+    form: AdminForm,
+) -> Saved {
     let r = resource(app_label, model)?;
     may_change(&staff, r)?;
     let record = existing(app, r, id).await?;
@@ -349,10 +464,20 @@ pub async fn change(app: &State<App>, staff: Staff, app_label: &str, model: &str
     check_references(app, r, &mut parsed).await?;
     let mut error = None;
     if parsed.is_valid() {
-        match app.db.admin_update(r, &key, &parsed.values, actor(&staff)).await {
+        match app
+            .db
+            .admin_update(r, &key, &parsed.values, actor(&staff))
+            .await
+        {
             Ok(Some(title)) => {
-                let message = format!("The {} “{title}” was changed successfully.", r.label.to_lowercase());
-                return Ok(Either::Left(Flash::success(Redirect::to(r.path()), message)));
+                let message = format!(
+                    "The {} “{title}” was changed successfully.",
+                    r.label.to_lowercase()
+                );
+                return Ok(Either::Left(Flash::success(
+                    Redirect::to(r.path()),
+                    message,
+                )));
             }
             Ok(None) => return Err(AdminError::not_found(r)),
             Err(e) => error = Some(refused(r, e)?),
@@ -361,14 +486,31 @@ pub async fn change(app: &State<App>, staff: Staff, app_label: &str, model: &str
     let mut inputs = stored_inputs(&record);
     inputs.extend(form.0.clone());
     // An unticked box sends nothing: show it unticked.
-    for f in r.fields.iter().filter(|f| f.kind == Kind::Bool && !form.0.contains_key(f.name)) {
+    for f in r
+        .fields
+        .iter()
+        .filter(|f| f.kind == Kind::Bool && !form.0.contains_key(f.name))
+    {
         inputs.insert(f.name.to_string(), String::new());
     }
-    let state = FormState { key: Some(id), record: Some(&record), inputs, parsed: Some(&parsed), error };
+    let state = FormState {
+        key: Some(id),
+        record: Some(&record),
+        inputs,
+        parsed: Some(&parsed),
+        error,
+    };
     Ok(Either::Right(form_page(app, &staff, r, state).await?))
 }
 
-async fn delete_page(app: &App, staff: &Staff, r: &'static Resource, id: &str, record: &Record, error: Option<String>) -> AdminResult<Template> {
+async fn delete_page(
+    app: &App,
+    staff: &Staff,
+    r: &'static Resource,
+    id: &str,
+    record: &Record,
+    error: Option<String>,
+) -> AdminResult<Template> {
     let key = parse_key(r, id).ok_or_else(|| AdminError::not_found(r))?;
     let dependents = app.db.admin_dependents(r, &key).await?;
     let blocked = dependents.iter().any(|d| d.effect == OnDelete::Protect);
@@ -413,7 +555,13 @@ fn may_delete(staff: &Staff, r: &Resource) -> AdminResult<()> {
 }
 
 #[get("/admin/<app_label>/<model>/<id>/delete", rank = 5)]
-pub async fn delete_form(app: &State<App>, staff: Staff, app_label: &str, model: &str, id: &str) -> AdminResult<Template> {
+pub async fn delete_form(
+    app: &State<App>,
+    staff: Staff,
+    app_label: &str,
+    model: &str,
+    id: &str,
+) -> AdminResult<Template> {
     let r = resource(app_label, model)?;
     may_delete(&staff, r)?;
     let record = existing(app, r, id).await?;
@@ -421,19 +569,35 @@ pub async fn delete_form(app: &State<App>, staff: Staff, app_label: &str, model:
 }
 
 #[post("/admin/<app_label>/<model>/<id>/delete", data = "<_form>", rank = 5)]
-pub async fn delete(app: &State<App>, staff: Staff, app_label: &str, model: &str, id: &str, _form: AdminForm) -> Saved {
+pub async fn delete(
+    app: &State<App>,
+    staff: Staff,
+    app_label: &str,
+    model: &str,
+    id: &str,
+    _form: AdminForm,
+) -> Saved {
     let r = resource(app_label, model)?;
     may_delete(&staff, r)?;
     let record = existing(app, r, id).await?;
     let key = parse_key(r, id).ok_or_else(|| AdminError::not_found(r))?;
     match app.db.admin_delete(r, &key, actor(&staff)).await {
         Ok(_) => {
-            let message = format!("The {} “{}” was deleted successfully.", r.label.to_lowercase(), record.title);
-            Ok(Either::Left(Flash::success(Redirect::to(r.path()), message)))
+            let message = format!(
+                "The {} “{}” was deleted successfully.",
+                r.label.to_lowercase(),
+                record.title
+            );
+            Ok(Either::Left(Flash::success(
+                Redirect::to(r.path()),
+                message,
+            )))
         }
         Err(e) => {
             let error = refused(r, e)?;
-            Ok(Either::Right(delete_page(app, &staff, r, id, &record, Some(error)).await?))
+            Ok(Either::Right(
+                delete_page(app, &staff, r, id, &record, Some(error)).await?,
+            ))
         }
     }
 }
@@ -441,7 +605,13 @@ pub async fn delete(app: &State<App>, staff: Staff, app_label: &str, model: &str
 /// The audit log under its short address.
 #[get("/admin/auditlog")]
 pub fn audit_log(_staff: Staff, params: QueryPairs) -> Redirect {
-    let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&params.0).finish();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params.0)
+        .finish();
     let path = find("admin", "auditlog").map_or_else(String::new, |r| r.path());
-    Redirect::to(if query.is_empty() { path } else { format!("{path}?{query}") })
+    Redirect::to(if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    })
 }

@@ -146,7 +146,9 @@ async fn login_submit(
         .await
     {
         Ok(user) => user,
-        Err(LoginError::Invalid) => return Err(refuse(Status::Unauthorized, BAD_CREDENTIALS, None)),
+        Err(LoginError::Invalid) => {
+            return Err(refuse(Status::Unauthorized, BAD_CREDENTIALS, None))
+        }
         Err(LoginError::Throttled { retry_after }) => {
             let minutes = retry_after.div_ceil(60);
             return Err(refuse(
@@ -172,6 +174,11 @@ async fn login_submit(
 
 /// Signing out needs the session's token, like every admin form.
 #[post("/admin/logout", data = "<_form>")]
-async fn logout(app: &State<App>, base: BaseUrl, cookies: &CookieJar<'_>, _form: AdminForm) -> Redirect {
+async fn logout(
+    app: &State<App>,
+    base: BaseUrl,
+    cookies: &CookieJar<'_>,
+    _form: AdminForm,
+) -> Redirect {
     sign_out(app, &base, cookies).await
 }

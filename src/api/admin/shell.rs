@@ -44,7 +44,13 @@ fn nav(active: Option<&str>) -> Value {
 }
 
 /// Renders `template` inside the shell; `page` adds the page's own values.
-pub fn render(staff: &Staff, template: &'static str, title: &str, active: Option<&str>, page: Value) -> Template {
+pub fn render(
+    staff: &Staff,
+    template: &'static str,
+    title: &str,
+    active: Option<&str>,
+    page: Value,
+) -> Template {
     let mut context = Map::new();
     context.insert("title".into(), title.into());
     context.insert(
@@ -68,7 +74,8 @@ pub fn render(staff: &Staff, template: &'static str, title: &str, active: Option
 /// A page with a heading and one message, outside the shell's navigation (for people who
 /// may not see it), with the sign-out form when signed in.
 pub fn notice(user: Option<(&User, &str)>, heading: &str, message: &str) -> Template {
-    let mut context = json!({"title": heading, "heading": heading, "message": message, "messages": []});
+    let mut context =
+        json!({"title": heading, "heading": heading, "message": message, "messages": []});
     if let Some((user, csrf)) = user {
         context["user"] = json!({"name": display_name(user), "is_superuser": user.is_superuser});
         context["csrf"] = csrf.into();
@@ -92,18 +99,27 @@ impl AdminError {
     }
 
     pub fn not_found(r: &Resource) -> AdminError {
-        AdminError::new(Status::NotFound, format!("That {} does not exist.", r.label.to_lowercase()))
+        AdminError::new(
+            Status::NotFound,
+            format!("That {} does not exist.", r.label.to_lowercase()),
+        )
     }
 
     pub fn forbidden() -> AdminError {
-        AdminError::new(Status::Forbidden, "You do not have permission to change this.")
+        AdminError::new(
+            Status::Forbidden,
+            "You do not have permission to change this.",
+        )
     }
 }
 
 impl From<DbError> for AdminError {
     fn from(e: DbError) -> Self {
         tracing::error!("admin database error: {e}");
-        AdminError::new(Status::InternalServerError, "A server error occurred. Please try again.")
+        AdminError::new(
+            Status::InternalServerError,
+            "A server error occurred. Please try again.",
+        )
     }
 }
 
@@ -148,7 +164,11 @@ fn catch<'r>(status: Status, req: &'r Request<'_>) -> catcher::BoxFuture<'r> {
             404 => (status, notice(user, "Not found", "There is no such page.")).respond_to(req),
             _ => {
                 let heading = status.reason().unwrap_or("Error");
-                (status, notice(user, heading, "The request could not be handled.")).respond_to(req)
+                (
+                    status,
+                    notice(user, heading, "The request could not be handled."),
+                )
+                    .respond_to(req)
             }
         }
     })

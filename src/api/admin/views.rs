@@ -24,7 +24,11 @@ pub fn column_kind(r: &Resource, key: &str) -> Kind {
 }
 
 /// Titles of the rows that `keys` of a foreign key to `to` name.
-pub async fn titles(db: &Db, to: &str, keys: Vec<Scalar>) -> Result<HashMap<String, String>, DbError> {
+pub async fn titles(
+    db: &Db,
+    to: &str,
+    keys: Vec<Scalar>,
+) -> Result<HashMap<String, String>, DbError> {
     match by_slug(to) {
         Some(target) => db.admin_titles(target, keys).await,
         None => Ok(HashMap::new()),
@@ -32,7 +36,12 @@ pub async fn titles(db: &Db, to: &str, keys: Vec<Scalar>) -> Result<HashMap<Stri
 }
 
 /// One cell: its text and, for a foreign key or an external reference, where it leads.
-async fn column_cells(db: &Db, r: &Resource, index: usize, listed: &Listed) -> Result<Vec<Value>, DbError> {
+async fn column_cells(
+    db: &Db,
+    r: &Resource,
+    index: usize,
+    listed: &Listed,
+) -> Result<Vec<Value>, DbError> {
     let column = &r.columns[index];
     let kind = column_kind(r, column.key);
     let values = listed.rows.iter().map(|row| &row.cells[index]);
@@ -51,7 +60,10 @@ async fn column_cells(db: &Db, r: &Resource, index: usize, listed: &Listed) -> R
     }
     Ok(values
         .map(|v| {
-            let href = column.href.filter(|_| !v.is_null()).map(|base| format!("{base}{}", v.to_input()));
+            let href = column
+                .href
+                .filter(|_| !v.is_null())
+                .map(|base| format!("{base}{}", v.to_input()));
             json!({"text": v.display(&kind), "href": href})
         })
         .collect())

@@ -324,7 +324,11 @@ impl AdminStore for Db {
             )
             .await?
             .get(0)?;
-        let direction = if query.order.descending { "DESC" } else { "ASC" };
+        let direction = if query.order.descending {
+            "DESC"
+        } else {
+            "ASC"
+        };
         let offset = (query.page - 1) * page_size;
         let page = c.page(Some((offset, page_size)));
         let sql = format!(
@@ -361,7 +365,9 @@ impl AdminStore for Db {
             list_select(r),
             r.pk
         );
-        let rows = self.query(&sql, vec![to_value(key), Value::Int(limit as i64)]).await?;
+        let rows = self
+            .query(&sql, vec![to_value(key), Value::Int(limit as i64)])
+            .await?;
         Ok(Listed {
             total: total as u64,
             rows: rows.iter().map(listed_row).collect(),
@@ -388,7 +394,13 @@ impl AdminStore for Db {
         let mut c = Conditions::default();
         let values: Vec<Value> = keys.iter().map(to_value).collect();
         c.one_of(&format!("t.\"{}\"", r.pk), &values);
-        let sql = format!("SELECT t.\"{}\", {} FROM {} t{}", r.pk, r.title, r.table, c.sql());
+        let sql = format!(
+            "SELECT t.\"{}\", {} FROM {} t{}",
+            r.pk,
+            r.title,
+            r.table,
+            c.sql()
+        );
         Ok(self
             .query(&sql, c.into_args())
             .await?
@@ -397,7 +409,11 @@ impl AdminStore for Db {
             .collect())
     }
 
-    async fn admin_choices(&self, r: &Resource, limit: u64) -> Result<Vec<(String, String)>, DbError> {
+    async fn admin_choices(
+        &self,
+        r: &Resource,
+        limit: u64,
+    ) -> Result<Vec<(String, String)>, DbError> {
         let sql = format!(
             "SELECT t.\"{}\", {} FROM {} t ORDER BY 2 LIMIT $1",
             r.pk, r.title, r.table
@@ -410,7 +426,12 @@ impl AdminStore for Db {
             .collect())
     }
 
-    async fn admin_distinct(&self, r: &Resource, expr: &str, limit: u64) -> Result<Vec<String>, DbError> {
+    async fn admin_distinct(
+        &self,
+        r: &Resource,
+        expr: &str,
+        limit: u64,
+    ) -> Result<Vec<String>, DbError> {
         let sql = format!(
             "SELECT DISTINCT {expr} FROM {} t WHERE {expr} IS NOT NULL ORDER BY 1 LIMIT $1",
             r.table
@@ -446,7 +467,13 @@ impl AdminStore for Db {
         let key = to_scalar(&row.values()[0]);
         let after = get_in(&mut tx, r, &key).await?;
         let title = after.as_ref().map(|a| a.title.clone()).unwrap_or_default();
-        let entry = Entry { action: "create", key: &key, title: &title, before: None, after: after.as_ref() };
+        let entry = Entry {
+            action: "create",
+            key: &key,
+            title: &title,
+            before: None,
+            after: after.as_ref(),
+        };
         write_audit(&mut tx, actor, r, entry).await?;
         tx.commit().await?;
         Ok((key, title))
@@ -479,14 +506,27 @@ impl AdminStore for Db {
         args.push(to_value(key));
         tx.execute(&sql, args).await?;
         let after = get_in(&mut tx, r, key).await?;
-        let title = after.as_ref().map_or(before.title.clone(), |a| a.title.clone());
-        let entry = Entry { action: "change", key, title: &title, before: Some(&before), after: after.as_ref() };
+        let title = after
+            .as_ref()
+            .map_or(before.title.clone(), |a| a.title.clone());
+        let entry = Entry {
+            action: "change",
+            key,
+            title: &title,
+            before: Some(&before),
+            after: after.as_ref(),
+        };
         write_audit(&mut tx, actor, r, entry).await?;
         tx.commit().await?;
         Ok(Some(title))
     }
 
-    async fn admin_delete(&self, r: &Resource, key: &Scalar, actor: Actor) -> Result<bool, DbError> {
+    async fn admin_delete(
+        &self,
+        r: &Resource,
+        key: &Scalar,
+        actor: Actor,
+    ) -> Result<bool, DbError> {
         let mut tx = self.begin().await?;
         let Some(before) = get_in(&mut tx, r, key).await? else {
             return Ok(false);
@@ -496,17 +536,30 @@ impl AdminStore for Db {
             vec![to_value(key)],
         )
         .await?;
-        let entry = Entry { action: "delete", key, title: &before.title, before: Some(&before), after: None };
+        let entry = Entry {
+            action: "delete",
+            key,
+            title: &before.title,
+            before: Some(&before),
+            after: None,
+        };
         write_audit(&mut tx, actor, r, entry).await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    async fn admin_dependents(&self, r: &Resource, key: &Scalar) -> Result<Vec<DependentRows>, DbError> {
+    async fn admin_dependents(
+        &self,
+        r: &Resource,
+        key: &Scalar,
+    ) -> Result<Vec<DependentRows>, DbError> {
         let mut out = Vec::new();
         for dependent in dependents_of(r) {
             let child = dependent.resource;
-            let filter = format!(" FROM {} t WHERE t.\"{}\" = $1", child.table, dependent.field);
+            let filter = format!(
+                " FROM {} t WHERE t.\"{}\" = $1",
+                child.table, dependent.field
+            );
             let count: i64 = self
                 .query_one(&format!("SELECT COUNT(*){filter}"), vec![to_value(key)])
                 .await?

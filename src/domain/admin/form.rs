@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::resource::{Field, Kind, Resource};
+use super::resources::by_slug;
 use super::scalar::Scalar;
 
 pub const REQUIRED: &str = "This field is required.";
@@ -78,12 +79,11 @@ pub fn parse_field(field: &Field, raw: Option<&str>) -> Result<Scalar, String> {
         )
         .map(|_| Scalar::Text(trimmed.to_string()))
         .map_err(|_| "Enter a valid date (YYYY-MM-DD).".to_string()),
-        Kind::Timestamp => time::OffsetDateTime::parse(
-            trimmed,
-            &time::format_description::well_known::Rfc3339,
-        )
-        .map(|_| Scalar::Text(trimmed.to_string()))
-        .map_err(|_| "Enter a valid date and time.".to_string()),
+        Kind::Timestamp => {
+            time::OffsetDateTime::parse(trimmed, &time::format_description::well_known::Rfc3339)
+                .map(|_| Scalar::Text(trimmed.to_string()))
+                .map_err(|_| "Enter a valid date and time.".to_string())
+        }
         Kind::Choice(choices) => {
             if choices.iter().any(|(v, _)| *v == trimmed) {
                 Ok(Scalar::Text(trimmed.to_string()))
@@ -93,11 +93,13 @@ pub fn parse_field(field: &Field, raw: Option<&str>) -> Result<Scalar, String> {
                 ))
             }
         }
-        // Keys are integers, except countries' three-letter codes.
-        Kind::Ref { to, .. } if to == "country" => Ok(Scalar::Text(trimmed.to_string())),
-        Kind::Ref { .. } => int(trimmed).map_err(|_| {
-            "Select a valid choice. That choice is not one of the available choices.".into()
-        }),
+        // Keys are typed as the target's (integers, or countries' three-letter codes).
+        Kind::Ref { to, .. } => match by_slug(to).map(|target| target.pk_kind) {
+            Some(Kind::Text) => Ok(Scalar::Text(trimmed.to_string())),
+            _ => int(trimmed).map_err(|_| {
+                "Select a valid choice. That choice is not one of the available choices.".into()
+            }),
+        },
         Kind::Json => serde_json::from_str::<serde_json::Value>(trimmed)
             .map(|_| Scalar::Text(trimmed.to_string()))
             .map_err(|_| "Enter a valid JSON.".to_string()),

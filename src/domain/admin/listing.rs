@@ -54,7 +54,9 @@ fn order_of(resource: &Resource, spec: &str) -> Option<Order> {
     let column = resource.column(key).filter(|c| c.sortable)?;
     Some(Order {
         key: column.key,
-        expr: column.sort.map_or_else(|| column_sql(column), str::to_string),
+        expr: column
+            .sort
+            .map_or_else(|| column_sql(column), str::to_string),
         descending,
     })
 }
@@ -187,7 +189,10 @@ mod tests {
     #[test]
     fn only_known_columns_sort_and_bad_values_are_ignored() {
         let packages = find("submission", "package").unwrap();
-        let q = parse(packages, &params(&[("o", "name; DROP TABLE x"), ("p", "0")]));
+        let q = parse(
+            packages,
+            &params(&[("o", "name; DROP TABLE x"), ("p", "0")]),
+        );
         assert_eq!(q.order.key, "state_changed_on");
         assert!(q.order.descending);
         assert_eq!(q.page, 1);
@@ -209,7 +214,10 @@ mod tests {
         let log = find("admin", "auditlog").unwrap();
         let q = parse(
             log,
-            &params(&[("created_at__gte", "2024-01-01"), ("created_at__lte", "2024-01-31")]),
+            &params(&[
+                ("created_at__gte", "2024-01-01"),
+                ("created_at__lte", "2024-01-31"),
+            ]),
         );
         assert_eq!(
             q.conditions,
@@ -225,6 +233,19 @@ mod tests {
         let p = params(&[("q", "a b"), ("p", "3"), ("o", "name")]);
         assert_eq!(query_with(&p, "o", "-name"), "?q=a+b&o=-name");
         assert_eq!(query_with(&p, "p", "4"), "?q=a+b&o=name&p=4");
-        assert_eq!(page_window(5, 10), vec![Some(1), None, Some(3), Some(4), Some(5), Some(6), Some(7), None, Some(10)]);
+        assert_eq!(
+            page_window(5, 10),
+            vec![
+                Some(1),
+                None,
+                Some(3),
+                Some(4),
+                Some(5),
+                Some(6),
+                Some(7),
+                None,
+                Some(10)
+            ]
+        );
     }
 }

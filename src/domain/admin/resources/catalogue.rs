@@ -14,7 +14,12 @@ const fn by_drug() -> Filter {
     }
 }
 
-const fn distinct(param: &'static str, label: &'static str, expr: &'static str, kind: Kind) -> Filter {
+const fn distinct(
+    param: &'static str,
+    label: &'static str,
+    expr: &'static str,
+    kind: Kind,
+) -> Filter {
     Filter {
         param,
         label,
@@ -38,7 +43,10 @@ pub const DRUG: Resource = Resource {
         Column::field("drug_name", "Drug name"),
         Column::field("drug_code", "Drug code"),
     ],
-    search: &[Search::Contains("t.drug_name"), Search::Contains("t.drug_code")],
+    search: &[
+        Search::Contains("t.drug_name"),
+        Search::Contains("t.drug_code"),
+    ],
     ordering: "drug_name",
     fields: &[
         Field::text("drug_name", "Drug name").required(),
@@ -65,9 +73,19 @@ pub const DRUG_SYNONYM: Resource = Resource {
     fields: &[
         Field::text("drug_name_synonym", "Synonym").required(),
         DRUG_FIELD,
-        Field::new("code", "Code", Kind::Choice(&[("three_letter_code", "Three letter code")])),
+        Field::new(
+            "code",
+            "Code",
+            Kind::Choice(&[("three_letter_code", "Three letter code")]),
+        ),
     ],
-    ..Resource::new("genphen", "drugsynonym", "Drug synonym", "Drug synonyms", "genphen_drugsynonym")
+    ..Resource::new(
+        "genphen",
+        "drugsynonym",
+        "Drug synonym",
+        "Drug synonyms",
+        "genphen_drugsynonym",
+    )
 };
 
 pub const COUNTRY: Resource = Resource {
@@ -88,29 +106,51 @@ pub const COUNTRY: Resource = Resource {
     ],
     ordering: "country_usual_name",
     fields: &[
-        Field::text("three_letters_code", "Three-letter code").required().max_len(3),
-        Field::text("two_letters_code", "Two-letter code").required().max_len(2),
+        Field::text("three_letters_code", "Three-letter code")
+            .required()
+            .max_len(3),
+        Field::text("two_letters_code", "Two-letter code")
+            .required()
+            .max_len(2),
         Field::int("country_id", "Numeric code").required(),
         Field::text("country_usual_name", "Name").required(),
         Field::text("country_official_name", "Official name"),
     ],
-    ..Resource::new("genphen", "country", "Country", "Countries", "genphen_country")
+    ..Resource::new(
+        "genphen",
+        "country",
+        "Country",
+        "Countries",
+        "genphen_country",
+    )
 };
 
 pub const GROWTH_MEDIUM: Resource = Resource {
     pk: "medium_id",
     title: "t.medium_name",
-    columns: &[Column::field("medium_id", "Id"), Column::field("medium_name", "Name")],
+    columns: &[
+        Column::field("medium_id", "Id"),
+        Column::field("medium_name", "Name"),
+    ],
     search: &[Search::Contains("t.medium_name")],
     ordering: "medium_name",
     fields: &[Field::text("medium_name", "Name").required()],
-    ..Resource::new("genphen", "growthmedium", "Growth medium", "Growth media", "genphen_growthmedium")
+    ..Resource::new(
+        "genphen",
+        "growthmedium",
+        "Growth medium",
+        "Growth media",
+        "genphen_growthmedium",
+    )
 };
 
 pub const ASSESSMENT_METHOD: Resource = Resource {
     pk: "method_id",
     title: "t.method_name",
-    columns: &[Column::field("method_id", "Id"), Column::field("method_name", "Name")],
+    columns: &[
+        Column::field("method_id", "Id"),
+        Column::field("method_name", "Name"),
+    ],
     search: &[Search::Contains("t.method_name")],
     ordering: "method_name",
     fields: &[Field::text("method_name", "Name").required()],
@@ -153,13 +193,22 @@ pub const LINEAGE: Resource = Resource {
         Column::field("lineage_numbering", "Lineage numbering"),
         Column::field("lineage_name", "Lineage name"),
     ],
-    search: &[Search::Contains("t.lineage_numbering"), Search::Contains("t.lineage_name")],
+    search: &[
+        Search::Contains("t.lineage_numbering"),
+        Search::Contains("t.lineage_name"),
+    ],
     ordering: "lineage_numbering",
     fields: &[
         Field::text("lineage_numbering", "Lineage numbering").required(),
         Field::text("lineage_name", "Lineage name").required(),
     ],
-    ..Resource::new("genphen", "lineage", "Lineage", "Lineages", "genphen_lineage")
+    ..Resource::new(
+        "genphen",
+        "lineage",
+        "Lineage",
+        "Lineages",
+        "genphen_lineage",
+    )
 };
 
 pub const GENE_DRUG_ASSOCIATION: Resource = Resource {
@@ -176,7 +225,11 @@ pub const GENE_DRUG_ASSOCIATION: Resource = Resource {
     }],
     filters: &[by_drug(), distinct("tier", "Tier", "t.tier", Kind::Int)],
     ordering: "tier",
-    fields: &[GENE_FIELD, DRUG_FIELD, Field::int("tier", "Tier").required()],
+    fields: &[
+        GENE_FIELD,
+        DRUG_FIELD,
+        Field::int("tier", "Tier").required(),
+    ],
     ..Resource::new(
         "genphen",
         "genedrugresistanceassociation",
@@ -253,7 +306,10 @@ pub const ECOFF: Resource = Resource {
         Column::field("value", "Value"),
     ],
     search: &[Search::Contains("t.medium_name")],
-    filters: &[by_drug(), distinct("medium", "Medium", "t.medium_name", Kind::Text)],
+    filters: &[
+        by_drug(),
+        distinct("medium", "Medium", "t.medium_name", Kind::Text),
+    ],
     ordering: "drug_id",
     fields: &[
         DRUG_FIELD,
@@ -321,7 +377,13 @@ pub const VARIANT_GRADE: Resource = Resource {
         Field::int("grade", "Grade").required(),
         Field::int("grade_version", "Grade version").required(),
     ],
-    ..Resource::new("genphen", "variantgrade", "Variant grade", "Variant grades", "genphen_variantgrade")
+    ..Resource::new(
+        "genphen",
+        "variantgrade",
+        "Variant grade",
+        "Variant grades",
+        "genphen_variantgrade",
+    )
 };
 
 /// The reference genome's genes: seed data, read-only, the target of gene keys.
@@ -335,7 +397,10 @@ pub const GENE: Resource = Resource {
         Column::field("end_pos", "End"),
         Column::field("strand", "Strand"),
     ],
-    search: &[Search::Contains("t.locus_tag"), Search::Contains("t.gene_name")],
+    search: &[
+        Search::Contains("t.locus_tag"),
+        Search::Contains("t.gene_name"),
+    ],
     ordering: "start_pos",
     fields: &[
         Field::text("locus_tag", "Locus tag").read_only(),

@@ -86,7 +86,11 @@ mod tests {
     #[test]
     fn definitions_are_consistent() {
         for r in ALL {
-            assert!(find(r.app, r.slug).is_some_and(|f| std::ptr::eq(f, *r)), "{} twice", r.slug);
+            assert!(
+                find(r.app, r.slug).is_some_and(|f| std::ptr::eq(f, *r)),
+                "{} twice",
+                r.slug
+            );
             for f in r.fields {
                 if let Kind::Ref { to, .. } = f.kind {
                     assert!(by_slug(to).is_some(), "{}.{} -> {to}", r.slug, f.name);
@@ -94,13 +98,25 @@ mod tests {
             }
             for i in r.inlines {
                 let child = by_slug(i.resource).expect("inline resource");
-                assert!(child.field(i.fk).is_some(), "{} inline {}", r.slug, i.resource);
+                assert!(
+                    child.field(i.fk).is_some(),
+                    "{} inline {}",
+                    r.slug,
+                    i.resource
+                );
             }
             let key = r.ordering.trim_start_matches('-');
-            assert!(r.column(key).is_some() || key == r.pk, "{} orders by {key}", r.slug);
+            assert!(
+                r.column(key).is_some() || key == r.pk,
+                "{} orders by {key}",
+                r.slug
+            );
         }
         let drug = find("genphen", "drug").unwrap();
-        let slugs: Vec<&str> = dependents_of(drug).iter().map(|d| d.resource.slug).collect();
+        let slugs: Vec<&str> = dependents_of(drug)
+            .iter()
+            .map(|d| d.resource.slug)
+            .collect();
         assert!(slugs.contains(&"drugsynonym") && slugs.contains(&"variantgrade"));
     }
 }

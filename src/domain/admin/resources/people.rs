@@ -48,8 +48,12 @@ pub const USER: Resource = Resource {
     fields: &[
         Field::text("username", "Username").required().max_len(150),
         Field::text("email", "Email address").empty_text(),
-        Field::text("first_name", "First name").empty_text().max_len(150),
-        Field::text("last_name", "Last name").empty_text().max_len(150),
+        Field::text("first_name", "First name")
+            .empty_text()
+            .max_len(150),
+        Field::text("last_name", "Last name")
+            .empty_text()
+            .max_len(150),
         Field::new("is_active", "Active", Kind::Bool),
         Field::new("is_staff", "Staff status", Kind::Bool),
         Field::new("is_superuser", "Superuser status", Kind::Bool),
@@ -78,7 +82,10 @@ pub const AUDIT_LOG: Resource = Resource {
         Column::field("model", "Model"),
         Column::field("object_repr", "Object"),
     ],
-    search: &[Search::Contains("t.object_repr"), Search::Contains("t.object_id")],
+    search: &[
+        Search::Contains("t.object_repr"),
+        Search::Contains("t.object_id"),
+    ],
     filters: &[
         Filter {
             param: "user",
@@ -112,7 +119,9 @@ pub const AUDIT_LOG: Resource = Resource {
     ordering: "-created_at",
     fields: &[
         Field::new("created_at", "When", Kind::Timestamp).read_only(),
-        Field::fk("user_id", "User", "user").read_only().on_delete(OnDelete::SetNull),
+        Field::fk("user_id", "User", "user")
+            .read_only()
+            .on_delete(OnDelete::SetNull),
         Field::new("action", "Action", Kind::Choice(AUDIT_ACTIONS)).read_only(),
         Field::text("model", "Model").read_only(),
         Field::text("object_id", "Object id").read_only(),
@@ -123,5 +132,11 @@ pub const AUDIT_LOG: Resource = Resource {
     access: Access::ReadOnly,
     creatable: false,
     deletable: false,
-    ..Resource::new("admin", "auditlog", "Audit log entry", "Audit log", "admin_auditlog")
+    ..Resource::new(
+        "admin",
+        "auditlog",
+        "Audit log entry",
+        "Audit log",
+        "admin_auditlog",
+    )
 };

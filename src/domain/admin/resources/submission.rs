@@ -28,7 +28,10 @@ const UNSTAGED_SAMPLES: &str = "(SELECT COUNT(DISTINCT a.sample_id) FROM submiss
      AND m.staging = FALSE AND m.range_bounds IS NOT NULL)))";
 
 const fn by_package() -> Field {
-    Field::fk("package_id", "Package", "package").required().raw().read_only()
+    Field::fk("package_id", "Package", "package")
+        .required()
+        .raw()
+        .read_only()
 }
 
 const fn inline(label: &'static str, resource: &'static str, fk: &'static str) -> Inline {
@@ -55,10 +58,15 @@ pub const PACKAGE: Resource = Resource {
     title: "t.name",
     columns: &[
         Column::field("name", "Name"),
-        Column::field("bioproject_id", "BioProject ID").link("https://www.ncbi.nlm.nih.gov/bioproject/"),
+        Column::field("bioproject_id", "BioProject ID")
+            .link("https://www.ncbi.nlm.nih.gov/bioproject/"),
         Column::field("owner_id", "Owner"),
         Column::computed("samples_count", "Samples", SAMPLES_COUNT),
-        Column::computed("unstaged", "Samples with unstaged pDST/MIC.", UNSTAGED_SAMPLES),
+        Column::computed(
+            "unstaged",
+            "Samples with unstaged pDST/MIC.",
+            UNSTAGED_SAMPLES,
+        ),
         Column::field("state", "State").sort_by(STATE_ORDER),
         Column::field("state_changed_on", "State changed on"),
     ],
@@ -98,7 +106,9 @@ pub const PACKAGE: Resource = Resource {
         Field::new("state", "State", Kind::Choice(PACKAGE_STATES)).read_only(),
         Field::new("state_changed_on", "State changed on", Kind::Timestamp).read_only(),
         Field::new("submitted_on", "Submitted on", Kind::Timestamp).read_only(),
-        Field::fk("owner_id", "Owner", "user").read_only().on_delete(OnDelete::SetNull),
+        Field::fk("owner_id", "Owner", "user")
+            .read_only()
+            .on_delete(OnDelete::SetNull),
         Field::int("bioproject_id", "BioProject ID").read_only(),
         Field::text("matching_state", "Matching state").read_only(),
         Field::new("rejection_reason", "Rejection reason", Kind::LongText).read_only(),
@@ -107,13 +117,23 @@ pub const PACKAGE: Resource = Resource {
     inlines: &[
         inline("Package stats", "packagestats", "package_id"),
         inline("Attachments", "attachment", "package_id"),
-        inline("Sequencing data files", "packagesequencingdata", "package_id"),
+        inline(
+            "Sequencing data files",
+            "packagesequencingdata",
+            "package_id",
+        ),
         inline("Messages", "message", "package_id"),
         inline("Contributors", "contributor", "package_id"),
     ],
     creatable: false,
     deletable: false,
-    ..Resource::new("submission", "package", "Package", "Packages", "submission_package")
+    ..Resource::new(
+        "submission",
+        "package",
+        "Package",
+        "Packages",
+        "submission_package",
+    )
 };
 
 pub const PACKAGE_STATS: Resource = read_only(Resource {
@@ -128,7 +148,13 @@ pub const PACKAGE_STATS: Resource = read_only(Resource {
         Column::field("cnt_sequencing_data", "Sequencing data files"),
     ],
     fields: &[by_package()],
-    ..Resource::new("submission", "packagestats", "Package stats", "Package stats", "submission_packagestats")
+    ..Resource::new(
+        "submission",
+        "packagestats",
+        "Package stats",
+        "Package stats",
+        "submission_packagestats",
+    )
 });
 
 pub const ATTACHMENT: Resource = read_only(Resource {
@@ -148,7 +174,13 @@ pub const ATTACHMENT: Resource = read_only(Resource {
         Field::int("size", "Size").read_only(),
         Field::new("metadata", "Metadata", Kind::Json).read_only(),
     ],
-    ..Resource::new("submission", "attachment", "Attachment", "Attachments", "submission_attachment")
+    ..Resource::new(
+        "submission",
+        "attachment",
+        "Attachment",
+        "Attachments",
+        "submission_attachment",
+    )
 });
 
 pub const PACKAGE_SEQUENCING_DATA: Resource = read_only(Resource {
@@ -162,7 +194,9 @@ pub const PACKAGE_SEQUENCING_DATA: Resource = read_only(Resource {
     ],
     fields: &[
         by_package(),
-        Field::fk("sequencing_data_id", "Sequencing data", "sequencingdata").raw().read_only(),
+        Field::fk("sequencing_data_id", "Sequencing data", "sequencingdata")
+            .raw()
+            .read_only(),
         Field::text("filename", "File name").read_only(),
         Field::text("validation_state", "Validation").read_only(),
         Field::new("verdicts", "Verdicts", Kind::Json).read_only(),
@@ -188,12 +222,20 @@ pub const MESSAGE: Resource = Resource {
     ordering: "timestamp",
     fields: &[
         by_package(),
-        Field::fk("sender_id", "Sender", "user").required().read_only(),
+        Field::fk("sender_id", "Sender", "user")
+            .required()
+            .read_only(),
         Field::new("timestamp", "Timestamp", Kind::Timestamp).read_only(),
         Field::new("content", "Content", Kind::LongText).required(),
     ],
     creatable: false,
-    ..Resource::new("submission", "message", "Message", "Messages", "submission_message")
+    ..Resource::new(
+        "submission",
+        "message",
+        "Message",
+        "Messages",
+        "submission_message",
+    )
 };
 
 pub const CONTRIBUTOR: Resource = read_only(Resource {
@@ -210,7 +252,13 @@ pub const CONTRIBUTOR: Resource = read_only(Resource {
         Field::text("last_name", "Last name").read_only(),
         Field::text("role", "Role").read_only(),
     ],
-    ..Resource::new("submission", "contributor", "Contributor", "Contributors", "submission_contributor")
+    ..Resource::new(
+        "submission",
+        "contributor",
+        "Contributor",
+        "Contributors",
+        "submission_contributor",
+    )
 });
 
 const BIOANALYSIS: &[(&str, &str)] = &[
@@ -229,7 +277,8 @@ pub const SAMPLE: Resource = Resource {
     area: Area::Sequencing,
     columns: &[
         Column::field("id", "Id"),
-        Column::field("biosample_id", "BioSample ID").link("https://www.ncbi.nlm.nih.gov/biosample/"),
+        Column::field("biosample_id", "BioSample ID")
+            .link("https://www.ncbi.nlm.nih.gov/biosample/"),
         Column::field("submission_date", "Submission date"),
         Column::field("bioanalysis_status", "Bioanalysis status"),
         Column::field("origin", "Origin"),
@@ -273,20 +322,35 @@ pub const SAMPLE: Resource = Resource {
         Field::new("sampling_date_start", "Sampling date (from)", Kind::Date),
         Field::new("sampling_date_end", "Sampling date (before)", Kind::Date),
         Field::fk("country_id", "Country", "country").on_delete(OnDelete::Protect),
-        Field::text("additional_geographical_information", "Additional geographical information"),
+        Field::text(
+            "additional_geographical_information",
+            "Additional geographical information",
+        ),
         Field::text("latitude", "Latitude"),
         Field::text("longitude", "Longitude"),
         Field::text("isolation_source", "Isolation source"),
         Field::int("ncbi_taxon_id", "NCBI taxon id").required(),
-        Field::fk("package_id", "Package", "package").raw().on_delete(OnDelete::SetNull),
+        Field::fk("package_id", "Package", "package")
+            .raw()
+            .on_delete(OnDelete::SetNull),
         Field::new("origin", "Origin", Kind::Choice(SAMPLE_ORIGINS)),
-        Field::new("bioanalysis_status", "Bioanalysis status", Kind::Choice(BIOANALYSIS)),
+        Field::new(
+            "bioanalysis_status",
+            "Bioanalysis status",
+            Kind::Choice(BIOANALYSIS),
+        ),
     ],
     inlines: &[
         inline("Sample aliases", "samplealias", "sample_id"),
         inline("Sequencing data", "sequencingdata", "sample_id"),
     ],
-    ..Resource::new("submission", "sample", "Sample", "Samples", "submission_sample")
+    ..Resource::new(
+        "submission",
+        "sample",
+        "Sample",
+        "Samples",
+        "submission_sample",
+    )
 };
 
 pub const SAMPLE_ALIAS: Resource = Resource {
@@ -304,13 +368,23 @@ pub const SAMPLE_ALIAS: Resource = Resource {
     ordering: "-id",
     fields: &[
         Field::text("name", "Name").required(),
-        Field::fk("package_id", "Package", "package").required().raw(),
-        Field::fk("sample_id", "Sample", "sample").raw().on_delete(OnDelete::SetNull),
+        Field::fk("package_id", "Package", "package")
+            .required()
+            .raw(),
+        Field::fk("sample_id", "Sample", "sample")
+            .raw()
+            .on_delete(OnDelete::SetNull),
         Field::text("origin", "Origin").required(),
         Field::text("origin_label", "Origin label").empty_text(),
         Field::fk("country_id", "Country", "country").on_delete(OnDelete::SetNull),
     ],
-    ..Resource::new("submission", "samplealias", "Sample alias", "Sample aliases", "submission_samplealias")
+    ..Resource::new(
+        "submission",
+        "samplealias",
+        "Sample alias",
+        "Sample aliases",
+        "submission_samplealias",
+    )
 };
 
 const DATA_LOCATIONS: &[(&str, &str)] = &[("NCBI", "NCBI"), ("TB-Kb", "TB-Kb"), ("CNCB", "CNCB")];
@@ -358,8 +432,17 @@ pub const SEQUENCING_DATA: Resource = Resource {
     ordering: "-label",
     fields: &[
         Field::text("library_name", "Library name").empty_text(),
-        Field::new("data_location", "Data location", Kind::Choice(DATA_LOCATIONS)).required(),
-        Field::new("s3_storage_class", "S3 storage class", Kind::Choice(STORAGE_CLASSES)),
+        Field::new(
+            "data_location",
+            "Data location",
+            Kind::Choice(DATA_LOCATIONS),
+        )
+        .required(),
+        Field::new(
+            "s3_storage_class",
+            "S3 storage class",
+            Kind::Choice(STORAGE_CLASSES),
+        ),
         Field::text("filename", "File name").read_only(),
         Field::text("file_path", "File path").read_only(),
         Field::int("file_size", "File size").read_only(),
@@ -368,7 +451,9 @@ pub const SEQUENCING_DATA: Resource = Resource {
         Field::text("dna_selection", "Library selection"),
         Field::text("sequencing_platform", "Platform"),
         Field::text("library_layout", "Library layout"),
-        Field::fk("sample_id", "Sample", "sample").raw().on_delete(OnDelete::SetNull),
+        Field::fk("sample_id", "Sample", "sample")
+            .raw()
+            .on_delete(OnDelete::SetNull),
     ],
     inlines: &[inline("Hashes", "sequencingdatahash", "sequencing_data_id")],
     ..Resource::new(
@@ -390,7 +475,9 @@ pub const SEQUENCING_DATA_HASH: Resource = Resource {
     ],
     search: &[Search::Contains("t.value")],
     fields: &[
-        Field::fk("sequencing_data_id", "Sequencing data", "sequencingdata").required().raw(),
+        Field::fk("sequencing_data_id", "Sequencing data", "sequencingdata")
+            .required()
+            .raw(),
         Field::text("algorithm", "Algorithm").required(),
         Field::text("value", "Value").required(),
     ],
