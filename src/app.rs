@@ -51,6 +51,10 @@ impl App {
                 config.data_dir.display()
             )
         })?;
+        // Local overrides of the admin's templates go here (see `api::admin::assets`).
+        let templates = crate::api::admin::override_dir(&config.data_dir);
+        std::fs::create_dir_all(&templates)
+            .with_context(|| format!("cannot create {}", templates.display()))?;
         let secret_key: Arc<str> = match &config.secret_key {
             Some(key) => key.as_str().into(),
             None => load_or_create_secret(&config.data_dir)?.into(),

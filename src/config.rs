@@ -330,6 +330,8 @@ pub struct Config {
     pub workers: usize,
     /// A built frontend (the React app's `build/` folder) to serve from `/`.
     pub frontend_dir: Option<PathBuf>,
+    /// The admin's title, on every admin page.
+    pub site_header: String,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace: u32,
     /// Largest file the import API accepts, in bytes.
@@ -366,6 +368,7 @@ impl Default for Config {
             workers: 0,
             variant_presence_threshold: 0.75,
             frontend_dir: None,
+            site_header: "TbKb WHO administration (INTERNAL USE ONLY)".into(),
             shutdown_grace: 10,
             import_max_bytes: 1 << 30,
             workbook_max_bytes: 32 << 20,

@@ -31,7 +31,9 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .merge(("secret_key", &*app.secret_key))
         .merge(("log_level", config.log_level.as_str()))
         .merge(("ident", "tbseq"))
-        .merge(("cli_colors", false));
+        .merge(("cli_colors", false))
+        // The folder of local template overrides (created by `App::open`).
+        .merge(("template_dir", api::admin::override_dir(&config.data_dir)));
     // Give in-flight requests time to finish on SIGTERM/SIGINT, then close connections.
     figment = figment
         .merge(("shutdown.grace", config.shutdown_grace))
@@ -63,6 +65,12 @@ pub fn build_rocket(app: App) -> Rocket<Build> {
         .mount("/api/v1", api::routes())
         .mount("/", api::web::routes())
         .mount("/", api::admin::routes())
+        .attach(api::admin::templates_fairing(
+            &config.data_dir,
+            config.site_header.clone(),
+        ))
+        .attach(api::admin::Security)
         .register("/", api::catchers())
+        .register("/admin", api::admin::catchers())
         .manage(app)
 }

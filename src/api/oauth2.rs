@@ -15,6 +15,7 @@ use super::auth::{remove_cookie, set_cookie, Client, OIDC_STATE_COOKIE, SESSION_
 use super::html::Page;
 use super::pages::BaseUrl;
 use crate::app::App;
+use crate::db::repo::AdminStore;
 use crate::db::repo::{IdentityStore, OidcState};
 use crate::domain::identity::{hash_secret, safe_next, same_secret, User};
 use crate::identity::AuthError;
@@ -151,6 +152,13 @@ pub async fn begin_session(
             tracing::error!("database error: {e}");
             Page::failure(Status::InternalServerError, LOGIN_FAILED)
         })?;
+    if user.is_staff {
+        // Staff sign-ins go to the audit log (the original logged them as `admin login`).
+        if let Err(e) = app.db.audit_sign_in(user.id, &user.username).await {
+            tracing::error!("database error: {e}");
+        }
+        tracing::info!(target: "tbseq::admin", "admin login: {} via IP {}", user.username, client.address);
+    }
     set_cookie(
         cookies,
         SESSION_COOKIE,

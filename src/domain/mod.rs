@@ -1,6 +1,7 @@
 //! Pure logic shared by the API, the admin and the CLI. Nothing here imports rocket or a
 //! database driver, so it can be tested (and reused) on its own.
 
+pub mod admin;
 pub mod casing;
 pub mod catalogue;
 pub mod collate;

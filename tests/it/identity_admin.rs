@@ -8,7 +8,7 @@ use common::{Backend, Reply, TestApp};
 use rocket::http::{ContentType, Header, Method, Status};
 use tbseq::db::repo::{IdentityStore, NewUser};
 
-async fn user(app: &TestApp, username: &str, password: &str, staff: bool) -> i64 {
+pub(crate) async fn user(app: &TestApp, username: &str, password: &str, staff: bool) -> i64 {
     app.db
         .create_user(&NewUser {
             username: username.into(),
@@ -23,7 +23,7 @@ async fn user(app: &TestApp, username: &str, password: &str, staff: bool) -> i64
         .unwrap()
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let start = html
         .find("name=\"csrfmiddlewaretoken\" value=\"")
         .unwrap_or_else(|| panic!("no CSRF token in {html}"))
@@ -37,7 +37,12 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .finish()
 }
 
-async fn post_form(app: &TestApp, uri: &str, pairs: &[(&str, &str)], remote: &str) -> Reply {
+pub(crate) async fn post_form(
+    app: &TestApp,
+    uri: &str,
+    pairs: &[(&str, &str)],
+    remote: &str,
+) -> Reply {
     let mut req = app.client.req(Method::Post, uri.to_string());
     req.add_header(ContentType::Form);
     req.set_remote(remote.parse().unwrap());
@@ -46,7 +51,13 @@ async fn post_form(app: &TestApp, uri: &str, pairs: &[(&str, &str)], remote: &st
 }
 
 /// Signs in through the form, from `remote`; returns the answer to the POST.
-async fn sign_in(app: &TestApp, username: &str, password: &str, next: &str, remote: &str) -> Reply {
+pub(crate) async fn sign_in(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+    next: &str,
+    remote: &str,
+) -> Reply {
     let page = app.get("/admin/login/").await;
     assert_eq!(page.status, Status::Ok, "{}", page.body);
     let csrf = csrf_of(&page.body);
@@ -64,7 +75,7 @@ async fn sign_in(app: &TestApp, username: &str, password: &str, next: &str, remo
     .await
 }
 
-const HERE: &str = "192.0.2.1:4000";
+pub(crate) const HERE: &str = "192.0.2.1:4000";
 
 /// The `Set-Cookie` of the session.
 fn session_cookie(reply: &Reply) -> String {
@@ -76,7 +87,7 @@ fn session_cookie(reply: &Reply) -> String {
         .expect("a session cookie")
 }
 
-async fn sign_out(app: &TestApp) {
+pub(crate) async fn sign_out(app: &TestApp) {
     let page = app.get("/admin/").await;
     let csrf = csrf_of(&page.body);
     let reply = post_form(

@@ -1,6 +1,7 @@
 //! Domain-level repositories: the narrow set of operations the rest of tbseq may ask of the
 //! database, one trait per area, implemented once for both backends on top of [`super::Db`].
 
+pub mod admin;
 mod catalogue;
 mod genes;
 mod genotype_resistance;
@@ -17,6 +18,7 @@ mod summary;
 mod system;
 mod workbooks;
 
+pub use admin::AdminStore;
 pub use catalogue::CatalogueStore;
 pub use genes::{GeneStore, HistoryOrder};
 pub use genotype_resistance::GenotypeResistanceStore;
@@ -88,6 +90,12 @@ impl Conditions {
         } else {
             format!(" WHERE {}", self.clauses.join(" AND "))
         }
+    }
+
+    /// The parameters bound so far, for a statement that shares this `WHERE` (a count
+    /// before the page query).
+    pub fn args_so_far(&self) -> Vec<Value> {
+        self.args.clone()
     }
 
     pub fn into_args(self) -> Vec<Value> {
