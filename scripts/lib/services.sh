@@ -95,7 +95,7 @@ start_oidc() {
     return 1
 }
 
-# Makes Python's aiosmtpd (the SMTP server tests/notifications.rs talks to) available and
+# Makes Python's aiosmtpd (the SMTP server tests/it/notifications.rs talks to) available and
 # exports TBSEQ_TEST_SMTP_PYTHON, the interpreter that can import it. Uses python3 when it
 # already can; otherwise installs aiosmtpd from PyPI into a virtual environment under the
 # cache folder (kept between runs), or, failing that, Debian's python3-aiosmtpd.

@@ -3,7 +3,7 @@
 //! `/api/v1/docs/` from assets embedded in the binary (`assets/swagger-ui/`).
 //!
 //! The handlers carry no annotations: each area lists its operations with the small
-//! [`Op`] builder. `tests/openapi_contract.rs` checks the document against the routes Rocket
+//! [`Op`] builder. `tests/it/openapi_contract.rs` checks the document against the routes Rocket
 //! serves, the frontend's calls and the original's paths, so neither can drift unnoticed.
 
 mod admin;
