@@ -20,7 +20,7 @@ pub fn routes() -> Vec<Route> {
 
 /// A response offered as a file named `filename`.
 pub struct Attachment<R> {
-    pub filename: &'static str,
+    pub filename: std::borrow::Cow<'static, str>,
     pub inner: R,
 }
 
@@ -81,7 +81,7 @@ async fn genotype_resistance_csv(
     };
     let content_type = ContentType::new("text", "csv").with_params(("charset", "utf-8"));
     Ok(Attachment {
-        filename: "GenotypeResistance.csv",
+        filename: "GenotypeResistance.csv".into(),
         inner: (content_type, stream),
     })
 }

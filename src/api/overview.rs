@@ -273,7 +273,7 @@ async fn drug_gene_infos_export(
         push_record(&mut out, &row.csv_fields(), ',');
     }
     Ok(Attachment {
-        filename: "drug-gene-infos.csv",
+        filename: "drug-gene-infos.csv".into(),
         inner: (
             ContentType::new("text", "csv").with_params(("charset", "utf-8")),
             out,

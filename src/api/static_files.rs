@@ -38,7 +38,7 @@ async fn resistance_templates(
         }
     };
     Ok(Attachment {
-        filename: "resistance_templates_1.zip",
+        filename: "resistance_templates_1.zip".into(),
         inner: (ContentType::ZIP, bytes.as_slice()),
     })
 }

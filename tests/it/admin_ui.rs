@@ -10,7 +10,7 @@ use rocket::http::Status;
 const PASSWORD: &str = "correct horse battery";
 
 /// Signs in a new staff member (optionally superuser); returns their session's CSRF token.
-async fn staff(app: &TestApp, name: &str, superuser: bool) -> String {
+pub(crate) async fn staff(app: &TestApp, name: &str, superuser: bool) -> String {
     user(app, name, PASSWORD, true).await;
     if superuser {
         app.db

@@ -7,9 +7,11 @@ mod assets;
 mod dashboard;
 mod guard;
 mod outbox;
+mod pending;
 mod resources;
 mod session;
 mod shell;
+mod transfer;
 mod views;
 
 use rocket::{routes, Catcher, Route};
@@ -32,6 +34,10 @@ pub fn routes() -> Vec<Route> {
         resources::delete_form,
         resources::delete,
         resources::audit_log,
+        transfer::export,
+        transfer::import_form,
+        transfer::upload,
+        transfer::confirm,
     ]);
     all
 }

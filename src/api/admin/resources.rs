@@ -22,14 +22,15 @@ use crate::domain::admin::listing::{self, page_window, query_with, PAGE_SIZE};
 use crate::domain::admin::resource::{FilterOptions, Kind, OnDelete, Resource};
 use crate::domain::admin::resources::{by_slug, find};
 use crate::domain::admin::scalar::Scalar;
+use crate::domain::admin::transfer::spec_for;
 
 type Saved = AdminResult<Either<Flash<Redirect>, Template>>;
 
-fn resource(app: &str, model: &str) -> AdminResult<&'static Resource> {
+pub(super) fn resource(app: &str, model: &str) -> AdminResult<&'static Resource> {
     find(app, model).ok_or_else(|| AdminError::new(Status::NotFound, "There is no such page."))
 }
 
-fn may_change(staff: &Staff, r: &Resource) -> AdminResult<()> {
+pub(super) fn may_change(staff: &Staff, r: &Resource) -> AdminResult<()> {
     if r.editable_by(staff.user.is_superuser) {
         Ok(())
     } else {
@@ -37,7 +38,7 @@ fn may_change(staff: &Staff, r: &Resource) -> AdminResult<()> {
     }
 }
 
-fn actor(staff: &Staff) -> Actor {
+pub(super) fn actor(staff: &Staff) -> Actor {
     Actor {
         user_id: staff.user.id,
     }
@@ -141,6 +142,15 @@ pub async fn list_page(
         .map(|(k, v)| json!({"name": k, "value": v}))
         .collect();
     let can_add = r.creatable && r.editable_by(staff.user.is_superuser);
+    let exports = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params.iter().filter(|(k, _)| k != "p"))
+        .finish();
+    let exports = if exports.is_empty() {
+        exports
+    } else {
+        format!("?{exports}")
+    };
+    let can_import = spec_for(r.slug).is_some() && r.editable_by(staff.user.is_superuser);
     Ok(render(
         staff,
         "admin/list.html",
@@ -149,6 +159,9 @@ pub async fn list_page(
         json!({
             "label": r.label.to_lowercase(),
             "add_href": can_add.then(|| format!("{}add/", r.path())),
+            "import_href": can_import.then(|| format!("{}import/", r.path())),
+            "csv_href": format!("{}export/csv/{exports}", r.path()),
+            "xlsx_href": format!("{}export/xlsx/{exports}", r.path()),
             "searchable": !r.search.is_empty(),
             "search_hidden": search_hidden,
             "q": query.search.clone().unwrap_or_default(),

@@ -227,7 +227,7 @@ async fn get_in(tx: &mut Tx, r: &Resource, key: &Scalar) -> Result<Option<Record
         .map(|row| record(r, &row)))
 }
 
-fn where_of(r: &Resource, query: &ListQuery) -> Conditions {
+pub(super) fn where_of(r: &Resource, query: &ListQuery) -> Conditions {
     let mut c = Conditions::default();
     if let Some(term) = &query.search {
         let pattern = c.bind(contains_pattern(term));
@@ -272,16 +272,46 @@ fn where_of(r: &Resource, query: &ListQuery) -> Conditions {
     c
 }
 
-/// One change, as the audit log records it.
-struct Entry<'a> {
-    action: &'static str,
-    key: &'a Scalar,
-    title: &'a str,
-    before: Option<&'a Record>,
-    after: Option<&'a Record>,
+/// `{select}` (which ends with `FROM table t`) with the list query's conditions `c`, in its
+/// order (the key breaking ties, so pages never overlap), one page of it.
+pub(super) fn ordered_page(
+    r: &Resource,
+    query: &ListQuery,
+    mut c: Conditions,
+    select: &str,
+    offset: u64,
+    limit: u64,
+) -> (String, Vec<Value>) {
+    let direction = if query.order.descending {
+        "DESC"
+    } else {
+        "ASC"
+    };
+    let page = c.page(Some((offset, limit)));
+    let sql = format!(
+        "{select}{} ORDER BY {} {direction}, t.\"{}\" {direction}{page}",
+        c.sql(),
+        query.order.expr,
+        r.pk
+    );
+    (sql, c.into_args())
 }
 
-async fn write_audit(tx: &mut Tx, actor: Actor, r: &Resource, e: Entry<'_>) -> Result<(), DbError> {
+/// One change, as the audit log records it.
+pub(super) struct Entry<'a> {
+    pub action: &'static str,
+    pub key: &'a Scalar,
+    pub title: &'a str,
+    pub before: Option<&'a Record>,
+    pub after: Option<&'a Record>,
+}
+
+pub(super) async fn write_audit(
+    tx: &mut Tx,
+    actor: Actor,
+    r: &Resource,
+    e: Entry<'_>,
+) -> Result<(), DbError> {
     let json = |rec: Option<&Record>| rec.map(|rec| snapshot(&rec.values));
     tx.execute(
         "INSERT INTO admin_auditlog (user_id, action, model, object_id, object_repr, \
@@ -316,7 +346,7 @@ impl AdminStore for Db {
         query: &ListQuery,
         page_size: u64,
     ) -> Result<Listed, DbError> {
-        let mut c = where_of(r, query);
+        let c = where_of(r, query);
         let total: i64 = self
             .query_one(
                 &format!("SELECT COUNT(*) FROM {} t{}", r.table, c.sql()),
@@ -324,21 +354,9 @@ impl AdminStore for Db {
             )
             .await?
             .get(0)?;
-        let direction = if query.order.descending {
-            "DESC"
-        } else {
-            "ASC"
-        };
         let offset = (query.page - 1) * page_size;
-        let page = c.page(Some((offset, page_size)));
-        let sql = format!(
-            "{}{} ORDER BY {} {direction}, t.\"{}\" {direction}{page}",
-            list_select(r),
-            c.sql(),
-            query.order.expr,
-            r.pk
-        );
-        let rows = self.query(&sql, c.into_args()).await?;
+        let (sql, args) = ordered_page(r, query, c, &list_select(r), offset, page_size);
+        let rows = self.query(&sql, args).await?;
         Ok(Listed {
             total: total as u64,
             rows: rows.iter().map(listed_row).collect(),

@@ -2,6 +2,7 @@
 //! database, one trait per area, implemented once for both backends on top of [`super::Db`].
 
 pub mod admin;
+pub mod admin_transfer;
 mod catalogue;
 mod genes;
 mod genotype_resistance;
@@ -19,6 +20,7 @@ mod system;
 mod workbooks;
 
 pub use admin::AdminStore;
+pub use admin_transfer::TransferStore;
 pub use catalogue::CatalogueStore;
 pub use genes::{GeneStore, HistoryOrder};
 pub use genotype_resistance::GenotypeResistanceStore;

@@ -7,3 +7,4 @@ pub mod listing;
 pub mod resource;
 pub mod resources;
 pub mod scalar;
+pub mod transfer;

@@ -24,8 +24,10 @@ use std::collections::HashMap;
 
 use crate::domain::submission::{DateRange, NumRange};
 
+pub use cell::Value as CellValue;
 pub use plan::{plan, AliasRef, AliasUpdate, ExistingAlias, ImportPlan, NewAlias, PlannedTest};
 pub use range::parse_range;
+pub use read::{read_sheet, Sheet, NOT_EXCEL};
 
 /// Which importer: the sheet it reads and the test type it produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -152,7 +154,7 @@ pub fn parse(
     today: time::Date,
     limits: &Limits,
 ) -> Result<Parsed, WorkbookError> {
-    let sheet = read::read_sheet(bytes, kind.sheet(), limits)?;
+    let sheet = read::read_sheet(bytes, Some(kind.sheet()), limits)?;
     let table = columns::Table::validate(kind, &sheet)?;
     rows::parse_rows(kind, &sheet, &table, refs, today)
 }

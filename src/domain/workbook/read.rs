@@ -37,15 +37,30 @@ impl Sheet {
     }
 }
 
-pub fn read_sheet(bytes: &[u8], name: &str, limits: &Limits) -> Result<Sheet, WorkbookError> {
+/// Reads the sheet called `name`, or the first sheet when `None`.
+pub fn read_sheet(
+    bytes: &[u8],
+    name: Option<&str>,
+    limits: &Limits,
+) -> Result<Sheet, WorkbookError> {
     check_zip(bytes, limits)?;
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
-    let mut cells = workbook.worksheet_cells_reader(name).map_err(|e| match e {
-        calamine::XlsxError::WorksheetNotFound(_) => {
-            WorkbookError::file(format!("Worksheet named '{name}' not found"))
-        }
-        other => unreadable(other),
-    })?;
+    let name = match name {
+        Some(name) => name.to_string(),
+        None => workbook
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| WorkbookError::file("The workbook has no sheet."))?,
+    };
+    let mut cells = workbook
+        .worksheet_cells_reader(&name)
+        .map_err(|e| match e {
+            calamine::XlsxError::WorksheetNotFound(_) => {
+                WorkbookError::file(format!("Worksheet named '{name}' not found"))
+            }
+            other => unreadable(other),
+        })?;
     let mut sheet = Sheet::default();
     let mut held: u64 = 0;
     let cell_cost = std::mem::size_of::<(u32, Value)>() as u64;

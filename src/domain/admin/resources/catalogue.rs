@@ -211,6 +211,74 @@ pub const LINEAGE: Resource = Resource {
     )
 };
 
+pub const VARIANT_LINEAGE_ASSOCIATION: Resource = Resource {
+    columns: &[
+        Column::field("position", "Position"),
+        Column::field("alternative_nucleotide", "Alternative"),
+        Column::field("count_presence", "Presence"),
+        Column::field("lineage_id", "Lineage"),
+        Column::field("variant_id", "Variant"),
+    ],
+    search: &[Search::ExactInt("t.position")],
+    filters: &[Filter {
+        param: "lineage",
+        label: "Lineage",
+        expr: "t.lineage_id",
+        kind: Kind::Int,
+        options: FilterOptions::Ref("lineage"),
+    }],
+    ordering: "position",
+    fields: &[
+        Field::fk("variant_id", "Variant", "variant")
+            .raw()
+            .read_only(),
+        Field::int("position", "Position"),
+        Field::text("alternative_nucleotide", "Alternative nucleotide"),
+        Field::new("count_presence", "Presence", Kind::Bool),
+        Field::fk("lineage_id", "Lineage", "lineage")
+            .required()
+            .read_only(),
+    ],
+    ..Resource::new(
+        "genphen",
+        "variantlineageassociation",
+        "Variant–lineage association",
+        "Variant–lineage associations",
+        "genphen_variantlineageassociation",
+    )
+};
+
+pub const VARIANT_ADDITIONAL_INFO: Resource = Resource {
+    columns: &[
+        Column::field("position", "Position"),
+        Column::field("reference_nucleotide", "Reference"),
+        Column::field("alternative_nucleotide", "Alternative"),
+        Column::field("v1_annotation", "V1 annotation"),
+        Column::field("variant_id", "Variant"),
+    ],
+    search: &[
+        Search::ExactInt("t.position"),
+        Search::Contains("t.v1_annotation"),
+    ],
+    ordering: "position",
+    fields: &[
+        Field::int("position", "Position"),
+        Field::text("alternative_nucleotide", "Alternative nucleotide"),
+        Field::text("reference_nucleotide", "Reference nucleotide"),
+        Field::fk("variant_id", "Variant", "variant")
+            .raw()
+            .read_only(),
+        Field::text("v1_annotation", "V1 annotation").required(),
+    ],
+    ..Resource::new(
+        "genphen",
+        "variantadditionalinfo",
+        "Variant additional info",
+        "Variant additional info",
+        "genphen_variantadditionalinfo",
+    )
+};
+
 pub const GENE_DRUG_ASSOCIATION: Resource = Resource {
     title: "CAST(t.gene_db_crossref_id AS TEXT) || ' / ' || CAST(t.drug_id AS TEXT)",
     columns: &[

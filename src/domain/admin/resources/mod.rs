@@ -7,6 +7,7 @@ mod submission;
 use super::resource::{Area, Kind, OnDelete, Resource};
 
 pub use people::AUDIT_ACTIONS;
+pub use submission::DATA_LOCATIONS;
 
 /// In navigation order within each area.
 pub static ALL: &[&Resource] = &[
@@ -16,6 +17,8 @@ pub static ALL: &[&Resource] = &[
     &catalogue::VARIANT,
     &catalogue::VARIANT_GRADE,
     &catalogue::LINEAGE,
+    &catalogue::VARIANT_LINEAGE_ASSOCIATION,
+    &catalogue::VARIANT_ADDITIONAL_INFO,
     &catalogue::PROMOTER_DISTANCE,
     &catalogue::PDS_TEST_CATEGORY,
     &catalogue::ECOFF,

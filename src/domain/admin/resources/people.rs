@@ -69,6 +69,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("change", "Changed"),
     ("delete", "Deleted"),
     ("login", "Signed in"),
+    ("import", "Imported"),
 ];
 
 /// Every change made through the admin, and staff sign-ins; written by the admin itself.

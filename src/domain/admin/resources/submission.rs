@@ -387,7 +387,8 @@ pub const SAMPLE_ALIAS: Resource = Resource {
     )
 };
 
-const DATA_LOCATIONS: &[(&str, &str)] = &[("NCBI", "NCBI"), ("TB-Kb", "TB-Kb"), ("CNCB", "CNCB")];
+pub const DATA_LOCATIONS: &[(&str, &str)] =
+    &[("NCBI", "NCBI"), ("TB-Kb", "TB-Kb"), ("CNCB", "CNCB")];
 const STORAGE_CLASSES: &[(&str, &str)] =
     &[("STANDARD", "STANDARD"), ("DEEP_ARCHIVE", "DEEP_ARCHIVE")];
 
