@@ -415,3 +415,104 @@ pub const GENE: Resource = Resource {
     deletable: false,
     ..Resource::new("overview", "gene", "Gene", "Genes", "overview_gene")
 };
+
+/// Variant annotations (HGVS values and predicted effects per gene), written by the
+/// annotation pipeline. The gene is a cross-reference id, not a key of `overview_gene`.
+pub const ANNOTATION: Resource = Resource {
+    pk: "annotation_id",
+    title: "t.hgvs_value || ' (' || t.predicted_effect || ')'",
+    columns: &[
+        Column::field("annotation_id", "Id"),
+        Column::field("reference_db_crossref_id", "Gene cross-reference"),
+        Column::field("hgvs_value", "HGVS value"),
+        Column::field("predicted_effect", "Predicted effect"),
+        Column::field("distance_to_reference", "Distance to reference"),
+    ],
+    search: &[
+        Search::Contains("t.hgvs_value"),
+        Search::ExactInt("t.annotation_id"),
+    ],
+    filters: &[distinct(
+        "effect",
+        "Predicted effect",
+        "t.predicted_effect",
+        Kind::Text,
+    )],
+    ordering: "annotation_id",
+    fields: &[
+        Field::int("reference_db_crossref_id", "Gene cross-reference").required(),
+        Field::text("hgvs_value", "HGVS value").required(),
+        Field::text("predicted_effect", "Predicted effect").required(),
+        Field::int("distance_to_reference", "Distance to reference"),
+    ],
+    ..Resource::new(
+        "genphen",
+        "annotation",
+        "Annotation",
+        "Annotations",
+        "genphen_annotation",
+    )
+};
+
+pub const VARIANT_LINEAGE_ASSOCIATION: Resource = Resource {
+    columns: &[
+        Column::field("lineage_id", "Lineage"),
+        Column::field("variant_id", "Variant"),
+        Column::field("position", "Position"),
+        Column::field("alternative_nucleotide", "Alternative"),
+        Column::field("count_presence", "Count presence"),
+    ],
+    search: &[Search::ExactInt("t.position")],
+    filters: &[Filter {
+        param: "lineage",
+        label: "Lineage",
+        expr: "t.lineage_id",
+        kind: Kind::Int,
+        options: FilterOptions::Ref("lineage"),
+    }],
+    ordering: "position",
+    fields: &[
+        Field::fk("lineage_id", "Lineage", "lineage").required(),
+        Field::fk("variant_id", "Variant", "variant").raw(),
+        Field::int("position", "Position"),
+        Field::text("alternative_nucleotide", "Alternative nucleotide"),
+        Field::new("count_presence", "Count presence", Kind::Bool),
+    ],
+    ..Resource::new(
+        "genphen",
+        "variantlineageassociation",
+        "Variant–lineage association",
+        "Variant–lineage associations",
+        "genphen_variantlineageassociation",
+    )
+};
+
+pub const VARIANT_ADDITIONAL_INFO: Resource = Resource {
+    title: "t.v1_annotation",
+    columns: &[
+        Column::field("v1_annotation", "Catalogue v1 name"),
+        Column::field("variant_id", "Variant"),
+        Column::field("position", "Position"),
+        Column::field("reference_nucleotide", "Reference"),
+        Column::field("alternative_nucleotide", "Alternative"),
+    ],
+    search: &[
+        Search::Contains("t.v1_annotation"),
+        Search::ExactInt("t.position"),
+    ],
+    ordering: "position",
+    fields: &[
+        Field::text("v1_annotation", "Catalogue v1 name").required(),
+        Field::fk("variant_id", "Variant", "variant").raw(),
+        Field::int("position", "Position"),
+        Field::text("reference_nucleotide", "Reference nucleotide"),
+        Field::text("alternative_nucleotide", "Alternative nucleotide"),
+    ],
+    ..Resource::new(
+        "genphen",
+        "variantadditionalinfo",
+        "Variant additional info",
+        "Variant additional info",
+        "genphen_variantadditionalinfo",
+    )
+};

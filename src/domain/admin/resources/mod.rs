@@ -16,6 +16,9 @@ pub static ALL: &[&Resource] = &[
     &catalogue::VARIANT,
     &catalogue::VARIANT_GRADE,
     &catalogue::LINEAGE,
+    &catalogue::VARIANT_LINEAGE_ASSOCIATION,
+    &catalogue::VARIANT_ADDITIONAL_INFO,
+    &catalogue::ANNOTATION,
     &catalogue::PROMOTER_DISTANCE,
     &catalogue::PDS_TEST_CATEGORY,
     &catalogue::ECOFF,
@@ -34,6 +37,8 @@ pub static ALL: &[&Resource] = &[
     &submission::SAMPLE_ALIAS,
     &submission::SEQUENCING_DATA,
     &submission::SEQUENCING_DATA_HASH,
+    &submission::PDS_TEST,
+    &submission::MIC_TEST,
     &people::USER,
     &people::AUDIT_LOG,
 ];
