@@ -6,4 +6,5 @@ pub mod form;
 pub mod listing;
 pub mod resource;
 pub mod resources;
+pub mod review;
 pub mod scalar;

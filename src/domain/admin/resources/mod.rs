@@ -41,6 +41,7 @@ pub static ALL: &[&Resource] = &[
     &submission::MIC_TEST,
     &people::USER,
     &people::AUDIT_LOG,
+    &people::API_TOKEN,
 ];
 
 pub fn find(app: &str, slug: &str) -> Option<&'static Resource> {

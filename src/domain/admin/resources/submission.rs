@@ -1,5 +1,6 @@
 //! Submissions (packages and what hangs off them) and samples & sequencing data.
 
+use crate::domain::admin::review::SCHEDULE_ANALYSIS;
 use crate::domain::admin::resource::{
     Access, Area, Column, Field, Filter, FilterOptions, Inline, Kind, OnDelete, Resource, Search,
 };
@@ -125,6 +126,7 @@ pub const PACKAGE: Resource = Resource {
         inline("Messages", "message", "package_id"),
         inline("Contributors", "contributor", "package_id"),
     ],
+    actions: &[SCHEDULE_ANALYSIS],
     creatable: false,
     deletable: false,
     ..Resource::new(
