@@ -198,7 +198,7 @@ struct RefreshedTable {
 }
 
 /// Rebuilds the summary tables and records how long that took.
-async fn refresh_summaries(app: &App) -> Result<RefreshReport, DbError> {
+pub(crate) async fn refresh_summaries(app: &App) -> Result<RefreshReport, DbError> {
     let report = app
         .db
         .refresh_summaries(&RefreshOptions::from(&*app.config))

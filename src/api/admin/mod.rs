@@ -8,8 +8,10 @@ mod dashboard;
 mod guard;
 mod outbox;
 mod resources;
+mod review;
 mod session;
 mod shell;
+mod system;
 mod views;
 
 use rocket::{routes, Catcher, Route};
@@ -32,6 +34,12 @@ pub fn routes() -> Vec<Route> {
         resources::delete_form,
         resources::delete,
         resources::audit_log,
+        review::change_form,
+        review::transition,
+        review::message,
+        review::list_action,
+        system::diagnostics,
+        system::refresh,
     ]);
     all
 }

@@ -220,7 +220,11 @@ fn record(r: &Resource, row: &Row) -> Record {
     }
 }
 
-async fn get_in(tx: &mut Tx, r: &Resource, key: &Scalar) -> Result<Option<Record>, DbError> {
+pub(super) async fn get_in(
+    tx: &mut Tx,
+    r: &Resource,
+    key: &Scalar,
+) -> Result<Option<Record>, DbError> {
     Ok(tx
         .query_opt(&record_sql(r), vec![to_value(key)])
         .await?
@@ -273,15 +277,20 @@ fn where_of(r: &Resource, query: &ListQuery) -> Conditions {
 }
 
 /// One change, as the audit log records it.
-struct Entry<'a> {
-    action: &'static str,
-    key: &'a Scalar,
-    title: &'a str,
-    before: Option<&'a Record>,
-    after: Option<&'a Record>,
+pub(super) struct Entry<'a> {
+    pub action: &'static str,
+    pub key: &'a Scalar,
+    pub title: &'a str,
+    pub before: Option<&'a Record>,
+    pub after: Option<&'a Record>,
 }
 
-async fn write_audit(tx: &mut Tx, actor: Actor, r: &Resource, e: Entry<'_>) -> Result<(), DbError> {
+pub(super) async fn write_audit(
+    tx: &mut Tx,
+    actor: Actor,
+    r: &Resource,
+    e: Entry<'_>,
+) -> Result<(), DbError> {
     let json = |rec: Option<&Record>| rec.map(|rec| snapshot(&rec.values));
     tx.execute(
         "INSERT INTO admin_auditlog (user_id, action, model, object_id, object_repr, \

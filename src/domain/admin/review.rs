@@ -4,6 +4,7 @@
 
 use crate::domain::admin::resource::ListAction;
 use crate::domain::lifecycle::Transition;
+use crate::domain::packages::MESSAGE_MAX;
 use crate::domain::submission::{MatchingState, State};
 
 /// "Schedule associated samples for bionformatic analysis." (sic, the original's text).
@@ -55,6 +56,19 @@ pub fn not_a_transition(method: &str) -> String {
     format!("{method} is not a transition method")
 }
 
+/// What is wrong with a reply typed in the admin (blank, or longer than the API allows).
+pub fn reply_error(content: &str) -> Option<String> {
+    if content.trim().is_empty() {
+        Some("Set required field".into())
+    } else if content.chars().count() > MESSAGE_MAX {
+        Some(format!(
+            "Ensure this field has no more than {MESSAGE_MAX} characters."
+        ))
+    } else {
+        None
+    }
+}
+
 pub fn scheduled(samples: u64) -> String {
     format!("{samples} samples were scheduled for analysis.")
 }
@@ -85,7 +99,10 @@ mod tests {
     #[test]
     fn buttons_are_titled_by_their_target() {
         let titles = |s, m| -> Vec<&str> { buttons(s, m).iter().map(|b| b.title).collect() };
-        assert_eq!(titles(State::Pending, Matched), ["Accepted", "Rejected", "Draft"]);
+        assert_eq!(
+            titles(State::Pending, Matched),
+            ["Accepted", "Rejected", "Draft"]
+        );
         assert_eq!(titles(State::Draft, Matched), ["Pending"]);
         assert!(titles(State::Draft, Changed).is_empty());
         assert!(titles(State::Accepted, Matched).is_empty());
@@ -99,10 +116,17 @@ mod tests {
 
     #[test]
     fn selection_keeps_positive_ids_once() {
-        let fields: Vec<(String, String)> = [("_selected_action", "3"), ("x", "4"), ("_selected_action", "3"), ("_selected_action", "-1"), ("_selected_action", "a"), ("_selected_action", "1")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let fields: Vec<(String, String)> = [
+            ("_selected_action", "3"),
+            ("x", "4"),
+            ("_selected_action", "3"),
+            ("_selected_action", "-1"),
+            ("_selected_action", "a"),
+            ("_selected_action", "1"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
         assert_eq!(selected_ids(&fields), [1, 3]);
     }
 }

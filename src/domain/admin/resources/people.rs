@@ -1,9 +1,9 @@
 //! Users and the admin's own audit log.
 
-use crate::domain::admin::review::REVOKE_TOKENS;
 use crate::domain::admin::resource::{
     Access, Area, Column, Field, Filter, FilterOptions, Kind, OnDelete, Resource, Search,
 };
+use crate::domain::admin::review::REVOKE_TOKENS;
 
 const fn flag(param: &'static str, label: &'static str, expr: &'static str) -> Filter {
     Filter {

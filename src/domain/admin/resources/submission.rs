@@ -1,9 +1,9 @@
 //! Submissions (packages and what hangs off them) and samples & sequencing data.
 
-use crate::domain::admin::review::SCHEDULE_ANALYSIS;
 use crate::domain::admin::resource::{
     Access, Area, Column, Field, Filter, FilterOptions, Inline, Kind, OnDelete, Resource, Search,
 };
+use crate::domain::admin::review::SCHEDULE_ANALYSIS;
 
 const PACKAGE_STATES: &[(&str, &str)] = &[
     ("DRAFT", "Draft"),
@@ -116,14 +116,9 @@ pub const PACKAGE: Resource = Resource {
         Field::text("origin", "Origin").required(),
     ],
     inlines: &[
+        // Attachments, sequencing data files and messages are parts of the review page
+        // (`api::admin::review`), with download links and the reply box.
         inline("Package stats", "packagestats", "package_id"),
-        inline("Attachments", "attachment", "package_id"),
-        inline(
-            "Sequencing data files",
-            "packagesequencingdata",
-            "package_id",
-        ),
-        inline("Messages", "message", "package_id"),
         inline("Contributors", "contributor", "package_id"),
     ],
     actions: &[SCHEDULE_ANALYSIS],
