@@ -341,7 +341,7 @@ impl SummaryStore for Db {
         // One refresh writes every row in one transaction: the latest time is its end.
         let row = self
             .query_one(
-                "SELECT MAX(refreshed_at), SUM(duration_ms) FROM summary_refresh",
+                "SELECT MAX(refreshed_at), CAST(SUM(duration_ms) AS BIGINT) FROM summary_refresh",
                 params![],
             )
             .await?;
