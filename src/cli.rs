@@ -223,7 +223,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => rocket::execute(serve(loaded.config)),
+        Command::Serve => rocket::execute(serve(loaded)),
         Command::Migrate => rocket::execute(run_migrate(loaded.config)),
         Command::Seed { sample_users } => rocket::execute(run_seed(loaded.config, sample_users)),
         Command::User(command) => rocket::execute(users::run_user(loaded.config, command)),
@@ -265,7 +265,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(loaded: Loaded) -> anyhow::Result<()> {
+    let settings = crate::config::Settings(loaded.effective());
+    let config = loaded.config;
     crate::telemetry::init(&config);
     let (app, report) = App::open(config).await?;
     let summary = format!(
@@ -290,20 +292,23 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              tbseq: it is shown only this once; change it with `tbseq user set-password admin`"
         );
     }
-    let rocket = crate::build_rocket(app).attach(rocket::fairing::AdHoc::on_liftoff(
-        "announce",
-        move |rocket| {
-            Box::pin(async move {
-                let c = rocket.config();
-                tracing::info!(
-                    version = env!("CARGO_PKG_VERSION"),
-                    "listening on http://{}:{} — {summary}",
-                    c.address,
-                    c.port
-                );
-            })
-        },
-    ));
+    let rocket =
+        crate::build_rocket(app)
+            .manage(settings)
+            .attach(rocket::fairing::AdHoc::on_liftoff(
+                "announce",
+                move |rocket| {
+                    Box::pin(async move {
+                        let c = rocket.config();
+                        tracing::info!(
+                            version = env!("CARGO_PKG_VERSION"),
+                            "listening on http://{}:{} — {summary}",
+                            c.address,
+                            c.port
+                        );
+                    })
+                },
+            ));
     exit_on_second_signal();
     rocket
         .launch()

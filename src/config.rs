@@ -609,7 +609,21 @@ pub struct Effective {
     pub source: String,
 }
 
+/// The effective settings of the running server, as `tbseq config` prints them (managed
+/// Rocket state for the admin's diagnostics page).
+pub struct Settings(pub Vec<Effective>);
+
 impl Loaded {
+    /// A configuration a program built rather than loaded (tests, embedding): every value
+    /// counts as a default.
+    pub fn built(config: Config) -> Loaded {
+        Loaded {
+            figment: Figment::from(Serialized::defaults(config.clone())),
+            config,
+            file: None,
+        }
+    }
+
     /// Every setting with its value (secrets redacted) and provenance.
     pub fn effective(&self) -> Vec<Effective> {
         let tree = serde_json::to_value(&self.config).unwrap_or_default();

@@ -22,7 +22,7 @@ use crate::db::DbError;
 use crate::domain::identity::User;
 use crate::domain::packages::{
     alias_name, contributor_input, contributors_input, message_content, Alias, Contributor,
-    Message, Package, SequencingLink,
+    Message, Package, SequencingFile, SequencingLink,
 };
 use crate::domain::submission::Verdict;
 
@@ -359,19 +359,15 @@ async fn update_alias(
 
 // ---- FASTQ links -------------------------------------------------------------------------
 
-pub async fn link_json(
-    app: &App,
-    base: &BaseUrl,
-    user: &User,
-    package: i64,
-    l: &SequencingLink,
-) -> Value {
-    let file_url = match &l.file.file_path {
-        Some(path) if l.file.data_location != "NCBI" => {
+/// Where `user` downloads a stored FASTQ file: a presigned S3 URL or a link tbseq signs;
+/// empty for files kept at NCBI (or that cannot be signed).
+pub async fn fastq_url(app: &App, base: &BaseUrl, user: i64, file: &SequencingFile) -> String {
+    match &file.file_path {
+        Some(path) if file.data_location != "NCBI" => {
             let seconds = app.config.storage.link_seconds();
             match app
                 .store
-                .download_url(path, seconds, || signed_url(app, base, path, user.id))
+                .download_url(path, seconds, || signed_url(app, base, path, user))
                 .await
             {
                 Ok(url) => url,
@@ -382,7 +378,17 @@ pub async fn link_json(
             }
         }
         _ => String::new(),
-    };
+    }
+}
+
+pub async fn link_json(
+    app: &App,
+    base: &BaseUrl,
+    user: &User,
+    package: i64,
+    l: &SequencingLink,
+) -> Value {
+    let file_url = fastq_url(app, base, user.id, &l.file).await;
     json!({
         "pk": l.id,
         "url": base.join(&format!("{}sequencing-data/{}/", package_path(package), l.id)),

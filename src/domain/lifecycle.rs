@@ -51,6 +51,18 @@ impl TransitionError {
 pub const REASON_MIN: usize = 4;
 pub const REASON_MAX: usize = 2048;
 
+/// A rejection reason must hold 4–2048 characters (surrounding blanks do not count).
+pub fn check_reason(reason: &str) -> Result<(), TransitionError> {
+    let length = reason.trim().chars().count();
+    if (REASON_MIN..=REASON_MAX).contains(&length) {
+        Ok(())
+    } else {
+        Err(TransitionError::BadReason(format!(
+            "The reason must be {REASON_MIN} to {REASON_MAX} characters long."
+        )))
+    }
+}
+
 impl Transition {
     /// The original's method name, used in messages and logs.
     pub fn method(&self) -> &'static str {
@@ -59,6 +71,28 @@ impl Transition {
             Transition::Accept => "pending_to_accepted",
             Transition::Reject { .. } => "pending_to_rejected",
             Transition::ToDraft => "to_draft",
+        }
+    }
+
+    /// The transition a method name stands for (the admin's buttons name them so);
+    /// `reason` goes to a rejection.
+    pub fn from_method(method: &str, reason: String) -> Option<Transition> {
+        Some(match method {
+            "to_pending" => Transition::Submit,
+            "pending_to_accepted" => Transition::Accept,
+            "pending_to_rejected" => Transition::Reject { reason },
+            "to_draft" => Transition::ToDraft,
+            _ => return None,
+        })
+    }
+
+    /// The state it leads to (the admin titles its buttons with it).
+    pub fn goal(&self) -> State {
+        match self {
+            Transition::Submit => State::Pending,
+            Transition::Accept => State::Accepted,
+            Transition::Reject { .. } => State::Rejected,
+            Transition::ToDraft => State::Draft,
         }
     }
 
@@ -89,12 +123,7 @@ impl Transition {
                 _ => not_allowed,
             },
             Transition::Reject { reason } => {
-                let length = reason.trim().chars().count();
-                if !(REASON_MIN..=REASON_MAX).contains(&length) {
-                    return Err(TransitionError::BadReason(format!(
-                        "The reason must be {REASON_MIN} to {REASON_MAX} characters long."
-                    )));
-                }
+                check_reason(reason)?;
                 match state {
                     State::Pending => Ok(State::Rejected),
                     _ => not_allowed,

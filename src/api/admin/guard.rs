@@ -56,8 +56,9 @@ impl<'r> FromRequest<'r> for Staff {
 /// Set when a form was refused for its token, so that the catcher says so.
 pub(super) struct CsrfRejected(pub bool);
 
-/// An admin form's fields (the last value of each name), its token already checked.
-pub struct AdminForm(pub HashMap<String, String>);
+/// An admin form's fields (the last value of each name) and every (name, value) pair in
+/// order (for repeated names such as the selected rows of a list), its token already checked.
+pub struct AdminForm(pub HashMap<String, String>, pub Vec<(String, String)>);
 
 #[rocket::async_trait]
 impl<'r> FromData<'r> for AdminForm {
@@ -70,9 +71,10 @@ impl<'r> FromData<'r> for AdminForm {
             Ok(_) => return DataOutcome::Error((Status::PayloadTooLarge, ())),
             Err(_) => return DataOutcome::Error((Status::BadRequest, ())),
         };
-        let fields: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
             .into_owned()
             .collect();
+        let fields: HashMap<String, String> = pairs.iter().cloned().collect();
         let sent = fields.get("csrfmiddlewaretoken").map_or("", String::as_str);
         let valid = session(req)
             .await
@@ -82,7 +84,7 @@ impl<'r> FromData<'r> for AdminForm {
             req.local_cache(|| CsrfRejected(true));
             return DataOutcome::Error((Status::Forbidden, ()));
         }
-        DataOutcome::Success(AdminForm(fields))
+        DataOutcome::Success(AdminForm(fields, pairs))
     }
 }
 

@@ -9,8 +9,10 @@ mod guard;
 mod outbox;
 mod pending;
 mod resources;
+mod review;
 mod session;
 mod shell;
+mod system;
 mod transfer;
 mod views;
 
@@ -38,6 +40,12 @@ pub fn routes() -> Vec<Route> {
         transfer::import_form,
         transfer::upload,
         transfer::confirm,
+        review::change_form,
+        review::transition,
+        review::message,
+        review::list_action,
+        system::diagnostics,
+        system::refresh,
     ]);
     all
 }

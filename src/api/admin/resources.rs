@@ -106,6 +106,14 @@ async fn filters(app: &App, r: &Resource, params: &[(String, String)]) -> AdminR
     Ok(out)
 }
 
+pub(super) fn resource_of(app: &str, model: &str) -> AdminResult<&'static Resource> {
+    resource(app, model)
+}
+
+pub(super) fn actor_of(staff: &Staff) -> Actor {
+    actor(staff)
+}
+
 pub async fn list_page(
     app: &App,
     staff: &Staff,
@@ -151,6 +159,11 @@ pub async fn list_page(
         format!("?{exports}")
     };
     let can_import = spec_for(r.slug).is_some() && r.editable_by(staff.user.is_superuser);
+    let actions: Vec<Value> = r
+        .actions
+        .iter()
+        .map(|a| json!({"name": a.name, "label": a.label}))
+        .collect();
     Ok(render(
         staff,
         "admin/list.html",
@@ -172,6 +185,8 @@ pub async fn list_page(
             "rows": rows(&app.db, r, &listed).await?,
             "pages": pages,
             "filters": filters(app, r, params).await?,
+            "actions": actions,
+            "action_href": format!("{}action/", r.path()),
         }),
     ))
 }
@@ -223,6 +238,23 @@ async fn form_page(
     r: &'static Resource,
     state: FormState<'_>,
 ) -> AdminResult<Template> {
+    let (title, context) = form_context(app, staff, r, state).await?;
+    Ok(render(
+        staff,
+        "admin/form.html",
+        &title,
+        Some(r.slug),
+        context,
+    ))
+}
+
+/// The title and template values of a form page (for pages that add their own parts).
+async fn form_context(
+    app: &App,
+    staff: &Staff,
+    r: &'static Resource,
+    state: FormState<'_>,
+) -> AdminResult<(String, Value)> {
     let creating = state.key.is_none();
     let editable = r.editable_by(staff.user.is_superuser);
     let mut fields = Vec::new();
@@ -322,11 +354,8 @@ async fn form_page(
         None => format!("Add {}", r.label.to_lowercase()),
     };
     let deletable = r.deletable && editable && !creating;
-    Ok(render(
-        staff,
-        "admin/form.html",
-        &title,
-        Some(r.slug),
+    Ok((
+        title,
         json!({
             "fields": fields,
             "editable": editable,
@@ -449,6 +478,23 @@ pub async fn change_form(
     id: &str,
 ) -> AdminResult<Template> {
     let r = resource(app_label, model)?;
+    let (title, context) = change_context(app, &staff, r, id).await?;
+    Ok(render(
+        &staff,
+        "admin/form.html",
+        &title,
+        Some(r.slug),
+        context,
+    ))
+}
+
+/// The title and values of a row's change page as stored (pages that extend it add theirs).
+pub async fn change_context(
+    app: &App,
+    staff: &Staff,
+    r: &'static Resource,
+    id: &str,
+) -> AdminResult<(String, Value)> {
     let record = existing(app, r, id).await?;
     let state = FormState {
         key: Some(id),
@@ -457,7 +503,7 @@ pub async fn change_form(
         parsed: None,
         error: None,
     };
-    form_page(app, &staff, r, state).await
+    form_context(app, staff, r, state).await
 }
 
 #[post("/admin/<app_label>/<model>/<id>/change", data = "<form>", rank = 5)]

@@ -35,6 +35,7 @@ fn nav(active: Option<&str>) -> Value {
                 .map(|r| json!({"label": r.plural, "href": r.path(), "active": active == Some(r.slug)}))
                 .collect();
             if *area == Area::System {
+                items.push(json!({"label": "Diagnostics", "href": "/admin/system/", "active": active == Some("system")}));
                 items.push(json!({"label": "Notification outbox", "href": "/admin/outbox/", "active": active == Some("outbox")}));
             }
             json!({"label": area.label(), "items": items})

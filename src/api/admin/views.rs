@@ -86,7 +86,7 @@ pub async fn rows(db: &Db, r: &Resource, listed: &Listed) -> Result<Vec<Value>, 
                 Some(first) if first["href"].is_null() => first["href"] = href.into(),
                 _ => cells.insert(0, json!({"text": row.title, "href": href})),
             }
-            json!({"cells": cells})
+            json!({"cells": cells, "key": row.key.to_input()})
         })
         .collect())
 }

@@ -220,7 +220,11 @@ fn record(r: &Resource, row: &Row) -> Record {
     }
 }
 
-async fn get_in(tx: &mut Tx, r: &Resource, key: &Scalar) -> Result<Option<Record>, DbError> {
+pub(super) async fn get_in(
+    tx: &mut Tx,
+    r: &Resource,
+    key: &Scalar,
+) -> Result<Option<Record>, DbError> {
     Ok(tx
         .query_opt(&record_sql(r), vec![to_value(key)])
         .await?

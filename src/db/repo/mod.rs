@@ -13,6 +13,7 @@ pub mod outbox;
 mod package_items;
 pub mod package_state;
 mod packages;
+mod review;
 mod sequencing;
 mod stats;
 mod summary;
@@ -31,9 +32,12 @@ pub use matching::{MatchError, MatchReport, MatchingStore};
 pub use outbox::{OutboxCounts, OutboxMessage, OutboxStatus, OutboxStore};
 pub use package_items::{Edit, PackageItemStore, TestKind};
 pub use packages::{PackageStore, TransitionFailure};
+pub use review::ReviewStore;
 pub use sequencing::{Content, Existing, Linked, SequencingStore};
 pub use stats::{ResistanceQuery, StatsStore};
-pub use summary::{RefreshOptions, RefreshReport, SummaryStore, TableRefresh, SUMMARY_TABLES};
+pub use summary::{
+    LastRefresh, RefreshOptions, RefreshReport, SummaryStore, TableRefresh, SUMMARY_TABLES,
+};
 pub use system::{SchemaColumn, SystemStore};
 pub use workbooks::{ImportCounts, NewAttachment, WorkbookStore};
 

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::outbox;
 use super::package_state::{lock_package, mark_changed, recompute_stats};
 use super::packages::person;
-use crate::db::{Db, DbError, Row};
+use crate::db::{Db, DbError, Row, Tx};
 use crate::domain::notifications;
 use crate::domain::packages::{
     Alias, Contributor, ContributorInput, Message, Sender, SequencingFile, SequencingLink,
@@ -213,34 +213,7 @@ impl PackageItemStore for Db {
         content: Option<String>,
     ) -> Result<i64, DbError> {
         let mut tx = self.begin().await?;
-        let locked = lock_package(&mut tx, package)
-            .await?
-            .ok_or_else(|| DbError::Decode(format!("package {package} is gone")))?;
-        let id: i64 = tx
-            .query_opt(
-                "INSERT INTO submission_message (sender_id, content, timestamp, package_id) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-                params![sender, content.clone(), OffsetDateTime::now_utc(), package],
-            )
-            .await?
-            .ok_or_else(|| DbError::Decode("no id returned".into()))?
-            .get(0)?;
-        recompute_stats(&mut tx, package).await?;
-        if let Some(owner_id) = locked.owner_id {
-            let owner = person(&mut tx, owner_id).await?;
-            let from = person(&mut tx, sender).await?;
-            let staff = outbox::staff_emails(&mut tx).await?;
-            let mail = notifications::new_message(
-                package,
-                &locked.name,
-                &from,
-                sender == owner_id,
-                &owner,
-                &staff,
-                content.as_deref().unwrap_or_default(),
-            );
-            outbox::enqueue(&mut tx, &mail).await?;
-        }
+        let id = add_message_in(&mut tx, package, sender, content).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -458,4 +431,43 @@ fn only_one(column: &str, package: i64, only: Option<i64>) -> (String, Vec<crate
         Some(id) => (format!(" AND {column} = $2"), params![package, id]),
         None => (String::new(), params![package]),
     }
+}
+
+/// Adds a message inside `tx` with its effects (counters, e-mail to the owner or to staff);
+/// the caller commits.
+pub(super) async fn add_message_in(
+    tx: &mut Tx,
+    package: i64,
+    sender: i64,
+    content: Option<String>,
+) -> Result<i64, DbError> {
+    let locked = lock_package(tx, package)
+        .await?
+        .ok_or_else(|| DbError::Decode(format!("package {package} is gone")))?;
+    let id: i64 = tx
+        .query_opt(
+            "INSERT INTO submission_message (sender_id, content, timestamp, package_id) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            params![sender, content.clone(), OffsetDateTime::now_utc(), package],
+        )
+        .await?
+        .ok_or_else(|| DbError::Decode("no id returned".into()))?
+        .get(0)?;
+    recompute_stats(tx, package).await?;
+    if let Some(owner_id) = locked.owner_id {
+        let owner = person(tx, owner_id).await?;
+        let from = person(tx, sender).await?;
+        let staff = outbox::staff_emails(tx).await?;
+        let mail = notifications::new_message(
+            package,
+            &locked.name,
+            &from,
+            sender == owner_id,
+            &owner,
+            &staff,
+            content.as_deref().unwrap_or_default(),
+        );
+        outbox::enqueue(tx, &mail).await?;
+    }
+    Ok(id)
 }

@@ -282,22 +282,33 @@ impl PackageStore for Db {
         transition: &Transition,
     ) -> Result<State, TransitionFailure> {
         let mut tx = self.begin().await?;
-        let package = lock_package(&mut tx, id)
-            .await?
-            .ok_or(TransitionFailure::NotFound)?;
-        let target = transition
-            .target(package.state, package.matching_state)
-            .map_err(TransitionFailure::Refused)?;
-        apply_effects(&mut tx, &package, target, transition).await?;
+        let target = transition_in(&mut tx, id, transition).await?;
         tx.commit().await?;
-        tracing::info!(
-            package = id,
-            from = package.state.as_str(),
-            to = target.as_str(),
-            "status change"
-        );
         Ok(target)
     }
+}
+
+/// Applies a transition inside `tx` (the caller commits; the admin adds its audit row to
+/// the same transaction).
+pub(super) async fn transition_in(
+    tx: &mut Tx,
+    id: i64,
+    transition: &Transition,
+) -> Result<State, TransitionFailure> {
+    let package = lock_package(tx, id)
+        .await?
+        .ok_or(TransitionFailure::NotFound)?;
+    let target = transition
+        .target(package.state, package.matching_state)
+        .map_err(TransitionFailure::Refused)?;
+    apply_effects(tx, &package, target, transition).await?;
+    tracing::info!(
+        package = id,
+        from = package.state.as_str(),
+        to = target.as_str(),
+        "status change"
+    );
+    Ok(target)
 }
 
 /// The side effects of a transition, in the original's order: accepted data goes to

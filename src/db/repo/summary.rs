@@ -65,7 +65,17 @@ pub struct RefreshReport {
     pub duration: Duration,
 }
 
+/// When the summary tables were last rebuilt, and how long the rebuild of all of them took
+/// (from `summary_refresh`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastRefresh {
+    pub at: OffsetDateTime,
+    pub duration: Duration,
+}
+
 pub trait SummaryStore {
+    /// The latest rebuild; `None` before the first.
+    fn last_refresh(&self) -> impl Future<Output = Result<Option<LastRefresh>, DbError>> + Send;
     /// Rebuilds every summary table in one transaction.
     fn refresh_summaries(
         &self,
@@ -327,6 +337,22 @@ async fn rebuild(
 }
 
 impl SummaryStore for Db {
+    async fn last_refresh(&self) -> Result<Option<LastRefresh>, DbError> {
+        // One refresh writes every row in one transaction: the latest time is its end.
+        let row = self
+            .query_one(
+                "SELECT MAX(refreshed_at), CAST(SUM(duration_ms) AS BIGINT) FROM summary_refresh",
+                params![],
+            )
+            .await?;
+        let at: Option<OffsetDateTime> = row.get(0)?;
+        let millis: Option<i64> = row.get(1)?;
+        Ok(at.map(|at| LastRefresh {
+            at,
+            duration: Duration::from_millis(millis.unwrap_or(0).max(0) as u64),
+        }))
+    }
+
     async fn refresh_summaries(&self, options: &RefreshOptions) -> Result<RefreshReport, DbError> {
         let threshold = options.presence_threshold;
         if !(threshold > 0.0 && threshold <= 1.0) {

@@ -6,5 +6,6 @@ pub mod form;
 pub mod listing;
 pub mod resource;
 pub mod resources;
+pub mod review;
 pub mod scalar;
 pub mod transfer;

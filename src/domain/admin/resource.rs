@@ -266,6 +266,14 @@ pub struct Inline {
     pub fk: &'static str,
 }
 
+/// An action on the rows selected in a list (Django's admin actions), always a POST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListAction {
+    /// The form value naming it; the handlers dispatch on it.
+    pub name: &'static str,
+    pub label: &'static str,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Resource {
     /// URL segments: `/admin/<app>/<slug>/`.
@@ -289,6 +297,8 @@ pub struct Resource {
     pub ordering: &'static str,
     pub fields: &'static [Field],
     pub inlines: &'static [Inline],
+    /// Actions on selected rows, offered on the list page.
+    pub actions: &'static [ListAction],
     pub access: Access,
     pub creatable: bool,
     pub deletable: bool,
@@ -321,6 +331,7 @@ impl Resource {
             ordering: "id",
             fields: &[],
             inlines: &[],
+            actions: &[],
             access: Access::Staff,
             creatable: true,
             deletable: true,
@@ -333,6 +344,10 @@ impl Resource {
 
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    pub fn action(&self, name: &str) -> Option<&'static ListAction> {
+        self.actions.iter().find(|a| a.name == name)
     }
 
     pub fn column(&self, key: &str) -> Option<&'static Column> {

@@ -483,3 +483,41 @@ pub const GENE: Resource = Resource {
     deletable: false,
     ..Resource::new("overview", "gene", "Gene", "Genes", "overview_gene")
 };
+
+/// Variant annotations (HGVS values and predicted effects per gene), written by the
+/// annotation pipeline. The gene is a cross-reference id, not a key of `overview_gene`.
+pub const ANNOTATION: Resource = Resource {
+    pk: "annotation_id",
+    title: "t.hgvs_value || ' (' || t.predicted_effect || ')'",
+    columns: &[
+        Column::field("annotation_id", "Id"),
+        Column::field("reference_db_crossref_id", "Gene cross-reference"),
+        Column::field("hgvs_value", "HGVS value"),
+        Column::field("predicted_effect", "Predicted effect"),
+        Column::field("distance_to_reference", "Distance to reference"),
+    ],
+    search: &[
+        Search::Contains("t.hgvs_value"),
+        Search::ExactInt("t.annotation_id"),
+    ],
+    filters: &[distinct(
+        "effect",
+        "Predicted effect",
+        "t.predicted_effect",
+        Kind::Text,
+    )],
+    ordering: "annotation_id",
+    fields: &[
+        Field::int("reference_db_crossref_id", "Gene cross-reference").required(),
+        Field::text("hgvs_value", "HGVS value").required(),
+        Field::text("predicted_effect", "Predicted effect").required(),
+        Field::int("distance_to_reference", "Distance to reference"),
+    ],
+    ..Resource::new(
+        "genphen",
+        "annotation",
+        "Annotation",
+        "Annotations",
+        "genphen_annotation",
+    )
+};

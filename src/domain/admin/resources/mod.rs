@@ -19,6 +19,7 @@ pub static ALL: &[&Resource] = &[
     &catalogue::LINEAGE,
     &catalogue::VARIANT_LINEAGE_ASSOCIATION,
     &catalogue::VARIANT_ADDITIONAL_INFO,
+    &catalogue::ANNOTATION,
     &catalogue::PROMOTER_DISTANCE,
     &catalogue::PDS_TEST_CATEGORY,
     &catalogue::ECOFF,
@@ -37,8 +38,11 @@ pub static ALL: &[&Resource] = &[
     &submission::SAMPLE_ALIAS,
     &submission::SEQUENCING_DATA,
     &submission::SEQUENCING_DATA_HASH,
+    &submission::PDS_TEST,
+    &submission::MIC_TEST,
     &people::USER,
     &people::AUDIT_LOG,
+    &people::API_TOKEN,
 ];
 
 pub fn find(app: &str, slug: &str) -> Option<&'static Resource> {

@@ -3,6 +3,7 @@
 use crate::domain::admin::resource::{
     Access, Area, Column, Field, Filter, FilterOptions, Kind, OnDelete, Resource, Search,
 };
+use crate::domain::admin::review::REVOKE_TOKENS;
 
 const fn flag(param: &'static str, label: &'static str, expr: &'static str) -> Filter {
     Filter {
@@ -70,6 +71,8 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("delete", "Deleted"),
     ("login", "Signed in"),
     ("import", "Imported"),
+    ("transition", "Transitioned"),
+    ("action", "Ran an action on"),
 ];
 
 /// Every change made through the admin, and staff sign-ins; written by the admin itself.
@@ -139,5 +142,61 @@ pub const AUDIT_LOG: Resource = Resource {
         "Audit log entry",
         "Audit log",
         "admin_auditlog",
+    )
+};
+
+/// Personal API tokens: who holds them and how they are used. Only a hash of each token is
+/// stored, and it is not shown; the one change offered is revoking.
+pub const API_TOKEN: Resource = Resource {
+    area: Area::System,
+    title: "t.name",
+    columns: &[
+        Column::field("name", "Name"),
+        Column::field("user_id", "User"),
+        Column::field("created_at", "Created"),
+        Column::field("last_used_at", "Last used"),
+        Column::field("expires_at", "Expires"),
+        Column::field("revoked_at", "Revoked"),
+    ],
+    search: &[Search::Contains("t.name")],
+    filters: &[
+        Filter {
+            param: "user",
+            label: "User",
+            expr: "t.user_id",
+            kind: Kind::Int,
+            options: FilterOptions::Ref("user"),
+        },
+        Filter {
+            param: "status",
+            label: "Status",
+            expr: "",
+            kind: Kind::Text,
+            options: FilterOptions::Clauses(&[
+                ("", "All", ""),
+                ("active", "Active", "t.revoked_at IS NULL"),
+                ("revoked", "Revoked", "t.revoked_at IS NOT NULL"),
+            ]),
+        },
+    ],
+    ordering: "-created_at",
+    fields: &[
+        Field::fk("user_id", "User", "user").read_only(),
+        Field::text("name", "Name").read_only(),
+        Field::new("created_at", "Created", Kind::Timestamp).read_only(),
+        Field::new("last_used_at", "Last used", Kind::Timestamp).read_only(),
+        Field::new("expires_at", "Expires", Kind::Timestamp).read_only(),
+        Field::new("revoked_at", "Revoked", Kind::Timestamp).read_only(),
+    ],
+    actions: &[REVOKE_TOKENS],
+    access: Access::ReadOnly,
+    creatable: false,
+    deletable: false,
+    ..Resource::new(
+        "identity",
+        "apitoken",
+        "API token",
+        "API tokens",
+        "identity_apitoken",
     )
 };

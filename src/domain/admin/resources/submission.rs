@@ -3,6 +3,7 @@
 use crate::domain::admin::resource::{
     Access, Area, Column, Field, Filter, FilterOptions, Inline, Kind, OnDelete, Resource, Search,
 };
+use crate::domain::admin::review::SCHEDULE_ANALYSIS;
 
 const PACKAGE_STATES: &[(&str, &str)] = &[
     ("DRAFT", "Draft"),
@@ -115,16 +116,12 @@ pub const PACKAGE: Resource = Resource {
         Field::text("origin", "Origin").required(),
     ],
     inlines: &[
+        // Attachments, sequencing data files and messages are parts of the review page
+        // (`api::admin::review`), with download links and the reply box.
         inline("Package stats", "packagestats", "package_id"),
-        inline("Attachments", "attachment", "package_id"),
-        inline(
-            "Sequencing data files",
-            "packagesequencingdata",
-            "package_id",
-        ),
-        inline("Messages", "message", "package_id"),
         inline("Contributors", "contributor", "package_id"),
     ],
+    actions: &[SCHEDULE_ANALYSIS],
     creatable: false,
     deletable: false,
     ..Resource::new(
@@ -343,6 +340,8 @@ pub const SAMPLE: Resource = Resource {
     inlines: &[
         inline("Sample aliases", "samplealias", "sample_id"),
         inline("Sequencing data", "sequencingdata", "sample_id"),
+        inline("pDST tests", "pdstest", "sample_id"),
+        inline("MIC tests", "mictest", "sample_id"),
     ],
     ..Resource::new(
         "submission",
@@ -490,3 +489,77 @@ pub const SEQUENCING_DATA_HASH: Resource = Resource {
         "submission_sequencingdatahash",
     )
 };
+
+/// A sample's phenotypic tests (§8.2: inlines of the sample page only).
+pub const PDS_TEST: Resource = read_only(Resource {
+    area: Area::Sequencing,
+    columns: &[
+        Column::field("drug_id", "Drug"),
+        Column::field("medium_id", "Medium"),
+        Column::field("method_id", "Method"),
+        Column::field("concentration", "Concentration"),
+        Column::field("test_result", "Result"),
+        Column::field("package_id", "Package"),
+    ],
+    fields: &[
+        Field::fk("sample_id", "Sample", "sample")
+            .raw()
+            .read_only()
+            .on_delete(OnDelete::SetNull),
+        Field::fk("drug_id", "Drug", "drug")
+            .read_only()
+            .on_delete(OnDelete::Protect),
+        Field::fk("medium_id", "Medium", "growthmedium")
+            .read_only()
+            .on_delete(OnDelete::Protect),
+        Field::fk("method_id", "Method", "pdsassessmentmethod")
+            .read_only()
+            .on_delete(OnDelete::Protect),
+        Field::float("concentration", "Concentration").read_only(),
+        Field::text("test_result", "Result").read_only(),
+        by_package(),
+    ],
+    ..Resource::new(
+        "submission",
+        "pdstest",
+        "PDS test",
+        "PDS Tests",
+        "submission_pdstest",
+    )
+});
+
+/// The range as the original prints it, e.g. `[0.5,1.0)`.
+const MIC_RANGE: &str = "CASE WHEN t.range_bounds IS NULL THEN NULL ELSE \
+     substr(t.range_bounds, 1, 1) || COALESCE(CAST(t.range_lower AS TEXT), '') || ',' || \
+     COALESCE(CAST(t.range_upper AS TEXT), '') || substr(t.range_bounds, 2, 1) END";
+
+pub const MIC_TEST: Resource = read_only(Resource {
+    area: Area::Sequencing,
+    columns: &[
+        Column::field("drug_id", "Drug"),
+        Column::field("plate", "Plate"),
+        Column::computed("range", "Range", MIC_RANGE),
+        Column::field("package_id", "Package"),
+    ],
+    fields: &[
+        Field::fk("sample_id", "Sample", "sample")
+            .raw()
+            .read_only()
+            .on_delete(OnDelete::SetNull),
+        Field::fk("drug_id", "Drug", "drug")
+            .read_only()
+            .on_delete(OnDelete::Protect),
+        Field::text("plate", "Plate").read_only(),
+        Field::float("range_lower", "Range lower").read_only(),
+        Field::float("range_upper", "Range upper").read_only(),
+        Field::text("range_bounds", "Range bounds").read_only(),
+        by_package(),
+    ],
+    ..Resource::new(
+        "submission",
+        "mictest",
+        "MIC test",
+        "MIC tests",
+        "submission_mictest",
+    )
+});
