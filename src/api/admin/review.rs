@@ -122,7 +122,9 @@ async fn package_page(
     ))
 }
 
-#[get("/admin/submission/package/<id>/change", rank = 4)]
+// Before the generic change page (rank 5) and the export route (rank 4): a package id is
+// a number, so `/admin/submission/package/export/csv` still reaches the export.
+#[get("/admin/submission/package/<id>/change", rank = 3)]
 pub async fn change_form(
     app: &State<App>,
     base: BaseUrl,
