@@ -257,3 +257,66 @@ both_backends_with! { branded;
         assert!(page.body.contains("<p>Lab Lab &lt;admin&gt; & co</p>"), "{}", page.body);
     }
 }
+
+/// The first row's change link of a list page, if it has rows.
+fn first_row(body: &str, path: &str) -> Option<String> {
+    let start = body.find(&format!("href=\"{path}"))? + "href=\"".len();
+    let end = start + body[start..].find('"')?;
+    let href = &body[start..end];
+    href.ends_with("/change/").then(|| href.to_string())
+}
+
+both_backends! {
+    async fn every_resource_answers_every_page(app) {
+        use tbseq::domain::admin::resource::Kind;
+        use tbseq::domain::admin::resources::ALL;
+        // A package, so that submission resources have a row too.
+        let owner = app.caller("olga", false).await;
+        app.new_package(&owner, "every resource").await;
+        staff(&app, "root", true).await;
+        for r in ALL {
+            let path = r.path();
+            let list = app.get(&path).await;
+            assert_eq!(list.status, Status::Ok, "{path}: {}", list.body);
+            assert!(list.body.contains(r.plural), "{path} does not name its rows");
+            let mut pages = vec![format!("{path}?q=1"), format!("{path}?q=x%27%22"), format!("{path}?p=999")];
+            for c in r.columns.iter().filter(|c| c.sortable) {
+                pages.push(format!("{path}?o={}", c.key));
+                pages.push(format!("{path}?o=-{}", c.key));
+            }
+            for f in r.filters {
+                let value = match f.kind {
+                    Kind::Bool => "true",
+                    Kind::Date | Kind::Timestamp => "2024-01-01",
+                    _ => "1",
+                };
+                pages.push(format!("{path}?{}={value}", f.param));
+                pages.push(format!("{path}?{}=%00nonsense", f.param));
+            }
+            for page in pages {
+                let reply = app.get(&page).await;
+                // A bad value may be refused, but never with a server error.
+                assert!(reply.status.code < 500, "{page}: {} {}", reply.status, reply.body);
+            }
+            let csv = app.get(&format!("{path}export/csv/")).await;
+            assert_eq!(csv.status, Status::Ok, "{path} CSV: {}", csv.body);
+            assert!(!csv.body.lines().next().unwrap_or("").is_empty(), "{path}: a CSV without a header");
+            let xlsx = app.client.get(format!("{path}export/xlsx/")).dispatch().await;
+            assert_eq!(xlsx.status(), Status::Ok, "{path} XLSX");
+            assert!(xlsx.into_bytes().await.unwrap().starts_with(b"PK"), "{path}: not an XLSX");
+            if r.creatable && r.access != tbseq::domain::admin::resource::Access::ReadOnly {
+                let add = app.get(&format!("{path}add/")).await;
+                assert_eq!(add.status, Status::Ok, "{path}add/: {}", add.body);
+            }
+            if let Some(change) = first_row(&list.body, &path) {
+                let reply = app.get(&change).await;
+                assert_eq!(reply.status, Status::Ok, "{change}: {}", reply.body);
+                if r.deletable && r.access != tbseq::domain::admin::resource::Access::ReadOnly {
+                    let delete = change.replace("/change/", "/delete/");
+                    let reply = app.get(&delete).await;
+                    assert_eq!(reply.status, Status::Ok, "{delete}: {}", reply.body);
+                }
+            }
+        }
+    }
+}
