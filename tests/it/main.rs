@@ -6,6 +6,7 @@
 mod common;
 mod catalogue_fixtures;
 
+mod admin_browser;
 mod admin_ui;
 mod api_genes;
 mod api_genotype_resistance;
