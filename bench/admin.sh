@@ -62,10 +62,7 @@ run() {
     (cd "$work" && TBSEQ_PORT=$port "${config[@]}" exec "$BIN" >/dev/null 2>"$work/stderr-$label") &
     pid=$!
     _tbseq_cleanup+=("kill $pid")
-    for _ in $(seq 1 600); do
-        curl -sf -o /dev/null "$base/ping" && break
-        sleep 0.05
-    done
+    wait_http "$base/ping"
     echo
     echo "## $label"
     t0=$(date +%s.%N)
