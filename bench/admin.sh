@@ -59,7 +59,7 @@ run() {
     port=$(free_port)
     base=http://127.0.0.1:$port
     local config=(env TBSEQ_DATABASE_URL=$url TBSEQ_DATA_DIR=$work/data-$label TBSEQ_LOG_REQUESTS=false)
-    (cd "$work" && TBSEQ_PORT=$port "${config[@]}" exec "$BIN" >/dev/null 2>"$work/stderr-$label") &
+    (cd "$work" && TBSEQ_PORT=$port exec "${config[@]}" "$BIN" >/dev/null 2>"$work/stderr-$label") &
     pid=$!
     _tbseq_cleanup+=("kill $pid")
     wait_http "$base/ping"
@@ -88,7 +88,7 @@ run() {
     local list=$base/admin/genphen/variant/
     measure "variant list, page 1" "$list" 'class="count">'"$VARIANTS results"
     measure "variant list, page 500" "$list?p=500" 'aria-current="page">500<'
-    measure "variant list, search by position (?q=$((44 * 4321)))" "$list?q=$((44 * 4321))" 'class="count">1 result<'
+    measure "variant list, search by position (?q=$((44 * 4321)))" "$list?q=$((44 * 4321))" 'class="count">1 result '
     echo "server resident memory: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$pid/status)"
     kill "$pid"; wait "$pid" 2>/dev/null || true
 }

@@ -230,8 +230,19 @@ async fn get_in(tx: &mut Tx, r: &Resource, key: &Scalar) -> Result<Option<Record
 fn where_of(r: &Resource, query: &ListQuery) -> Conditions {
     let mut c = Conditions::default();
     if let Some(term) = &query.search {
-        let pattern = c.bind(contains_pattern(term));
-        let number = term.parse::<i64>().ok().map(|n| c.bind(n));
+        // Only what some search field uses is bound: PostgreSQL refuses a statement with a
+        // parameter it never sees (it cannot tell its type).
+        let by_text = r.search.iter().any(|s| !matches!(s, Search::ExactInt(_)));
+        let by_number = r.search.iter().any(|s| matches!(s, Search::ExactInt(_)));
+        let pattern = if by_text {
+            c.bind(contains_pattern(term))
+        } else {
+            String::new()
+        };
+        let number = match term.parse::<i64>() {
+            Ok(n) if by_number => Some(c.bind(n)),
+            _ => None,
+        };
         let mut any = Vec::new();
         for search in r.search {
             match *search {
