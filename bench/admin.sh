@@ -10,8 +10,9 @@
 #    whole table on disk for a deep page: 115 ms median at page 500 instead of ~25);
 # 2. signs in a local staff account through the admin's sign-in form (CSRF token, session
 #    cookie);
-# 3. wrk (-t2 -c8, --latency): the variant list at page 1, page 500 and a search by position,
-#    each checked first to answer 200 with the expected rows.
+# 3. wrk --latency, one connection (the time to render a page) and eight (throughput on these
+#    cores): the variant list at page 1, page 500 and a search by position, each checked
+#    first to answer 200 with the expected rows.
 # Then the size of the admin's embedded templates and static files, raw and gzip -9.
 # Results go to stdout and bench-results/admin-<date>.txt. Traffic stays on 127.0.0.1.
 set -euo pipefail
@@ -51,9 +52,14 @@ measure() {
         echo "$label: HTTP ${status% *}, expected \"$expect\" in the page; not measured" >&2
         return 1
     fi
-    wrk -t2 -c8 -d"${DURATION}s" --latency -H "Cookie: $session" "$url" >"$work/wrk.txt"
     echo "$label ($(wc -c <"$work/page.html") bytes, first request ${status#* } s):"
-    grep -E "Requests/sec|Latency  |  (50|75|90|99)%|Non-2xx|Socket errors" "$work/wrk.txt" | sed 's/^ */    /'
+    local load
+    for load in "-t1 -c1" "-t2 -c8"; do
+        # shellcheck disable=SC2086
+        wrk $load -d"${DURATION}s" --latency -H "Cookie: $session" "$url" >"$work/wrk.txt"
+        echo "  wrk $load -d${DURATION}s:"
+        grep -E "Requests/sec|Latency  |  (50|75|90|99)%|Non-2xx|Socket errors" "$work/wrk.txt" | sed 's/^ */    /'
+    done
 }
 
 run() {
@@ -115,7 +121,7 @@ echo "# tbseq admin benchmark, $(date -u +%FT%TZ), $("$BIN" --version)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run sqlite "sqlite://$work/bench.sqlite3"
 if [ -n "$bench_postgres" ]; then
-    psql -q "$bench_postgres" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;'
+    PGOPTIONS='--client-min-messages=warning' psql -q "$bench_postgres" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;'
     run postgres "$bench_postgres"
 fi
 asset_sizes
