@@ -54,7 +54,7 @@ export TBSEQ_STORAGE__INLINE_CHECK_MAX_BYTES=$((BYTES * 2)) TBSEQ_STORAGE__UPLOA
 (cd "$work" && exec "$BIN" >"$work/server.log" 2>&1) &
 pid=$!
 _tbseq_cleanup+=("kill $pid")
-for _ in $(seq 1 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break; sleep 0.05; done
+wait_http "http://127.0.0.1:$port/ping"
 spid=$pid
 (cd "$work" && printf 'Kq7-vortex-lamp-91\n' | "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null)
 TOKEN=$(cd "$work" && "$BIN" token create bench 2>/dev/null)

@@ -40,10 +40,7 @@ exec > >(tee "$OUT")
         TBSEQ_OIDC__AUDIENCE='["api://tbseq"]' exec "$BIN" >/dev/null 2>"$work/stderr") &
     pid=$!
     _tbseq_cleanup+=("kill $pid")
-    for _ in $(seq 1 300); do
-        curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break
-        sleep 0.05
-    done
+    wait_http "http://127.0.0.1:$port/ping"
     token=$(curl -s -u svc:svc-secret -d grant_type=client_credentials -d scope=api:read "$ISSUER/token" \
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
     status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \

@@ -37,10 +37,7 @@ run() {
         exec "$BIN" >/dev/null 2>"$work/stderr-$label") &
     pid=$!
     _tbseq_cleanup+=("kill $pid")
-    for _ in $(seq 1 600); do
-        curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break
-        sleep 0.05
-    done
+    wait_http "http://127.0.0.1:$port/ping"
     local config=(env TBSEQ_DATABASE_URL=$url TBSEQ_DATA_DIR=$work/data-$label)
     echo "correct horse battery staple" | "${config[@]}" "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null 2>&1 || true
     token=$("${config[@]}" "$BIN" token create bench 2>/dev/null)

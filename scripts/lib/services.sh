@@ -20,6 +20,17 @@ free_port() {
     return 1
 }
 
+# Waits until URL answers 2xx (polls every 0.05 s, at most 30 s); fails when it never does.
+wait_http() {
+    local url=$1
+    for _ in $(seq 1 600); do
+        curl -sf -o /dev/null "$url" && return 0
+        sleep 0.05
+    done
+    echo "scripts: $url did not answer" >&2
+    return 1
+}
+
 _pg_bindir() {
     if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
         dirname "$(readlink -f "$(command -v initdb)")"

@@ -5,7 +5,7 @@
 // Fails (exit 1) when the page does not render, lists fewer operations than documented,
 // logs an error (a Content-Security-Policy violation included), or asks anything of
 // another origin (the UI must work offline).
-import { chromium } from "playwright-core";
+import { launch, watch } from "./lib.mjs";
 
 const [base, expectedText] = process.argv.slice(2);
 if (!base || !expectedText) {
@@ -15,36 +15,11 @@ if (!base || !expectedText) {
 const expected = Number(expectedText);
 const origin = new URL(base).origin;
 
-const browser = await chromium.launch({
-  executablePath: process.env.TBSEQ_CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-});
+const browser = await launch();
 const problems = [];
 try {
   const page = await browser.newPage();
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400) problems.push(`${r.status()} on ${r.url()}`);
-  });
-  page.on("request", (r) => {
-    const url = r.url();
-    if (!url.startsWith(origin) && !url.startsWith("data:")) {
-      problems.push(`request to another origin: ${url}`);
-    }
-  });
+  watch(page, origin, problems);
   const started = Date.now();
   const response = await page.goto(`${base}/api/v1/docs/`, { waitUntil: "load" });
   if (!response || !response.ok()) {

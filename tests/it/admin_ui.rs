@@ -94,6 +94,22 @@ both_backends! {
         assert!(page.body.contains("Samples with unstaged pDST/MIC.") && page.body.contains("0 results"), "{}", page.body);
     }
 
+    async fn searches_bind_only_what_the_fields_use(app) {
+        // PostgreSQL refuses a parameter a statement never uses: a number searched where only
+        // text is searched, text where only numbers are.
+        staff(&app, "ada", false).await;
+        app.db.execute("INSERT INTO genphen_variant (chromosome, position, reference_nucleotide, alternative_nucleotide) VALUES ('NC_000962.3', 761155, 'C', 'T')", vec![]).await.unwrap();
+        for (uri, count) in [
+            ("/admin/genphen/variant/?q=761155", "1 result "),
+            ("/admin/genphen/variant/?q=rpoB", "0 results "),
+            ("/admin/genphen/drug/?q=761155", "0 results "),
+        ] {
+            let page = app.get(uri).await;
+            assert_eq!(page.status, Status::Ok, "{uri}: {}", page.body);
+            assert!(page.body.contains(&format!("class=\"count\">{count}")), "{uri}: {}", page.body);
+        }
+    }
+
     async fn create_shows_errors_inline_then_saves_and_audits(app) {
         staff(&app, "ada", false).await;
         let csrf = csrf_of(&app.get("/admin/genphen/epidemcutoffvalue/add/").await.body);

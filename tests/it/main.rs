@@ -6,6 +6,7 @@
 mod common;
 mod catalogue_fixtures;
 
+mod admin_browser;
 mod admin_review;
 mod admin_transfer;
 mod admin_ui;

@@ -764,30 +764,12 @@ async fn swagger_ui_is_served_from_the_binary() {
 /// CSP, and lists at least as many operations as the document has.
 #[rocket::async_test]
 async fn swagger_ui_lists_the_operations_in_chromium() {
-    if std::env::var_os("TBSEQ_TEST_CHROMIUM").is_none() {
-        eprintln!("skipped: set TBSEQ_TEST_CHROMIUM=1 (scripts/test does) to run Chromium");
+    if !common::browser::enabled() {
         return;
     }
     let app = TestApp::live(Backend::Sqlite, |_| {}).await;
     let base = app.base_url.clone().unwrap();
     let doc = schema_document(&app).await;
     let count = documented(&doc).len();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/swagger.mjs");
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(script)
-            .arg(&base)
-            .arg(count.to_string())
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs (scripts/test installs Node.js, Chromium and playwright-core)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "the Swagger UI check failed in Chromium:\n{stdout}\n{stderr}"
-    );
+    common::browser::run("swagger.mjs", vec![base, count.to_string()]).await;
 }
