@@ -98,8 +98,14 @@ impl ApiError {
     }
 }
 
+/// The answer to text holding a NUL character, which no table can store.
+pub const NUL_IN_TEXT: &str = "Text may not contain NUL characters.";
+
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> ApiError {
+        if let DbError::NulInText = e {
+            return ApiError::new(Status::BadRequest, "invalid", NUL_IN_TEXT);
+        }
         // The cause goes to the server log, never to the client.
         tracing::error!("database error: {e}");
         ApiError::internal()

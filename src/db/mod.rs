@@ -43,6 +43,22 @@ pub enum DbError {
     Decode(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A text value holding a NUL character: PostgreSQL cannot store one, so neither
+    /// database is given one (callers answer 400).
+    #[error("text values may not contain NUL characters")]
+    NulInText,
+}
+
+/// Refuses parameters PostgreSQL would refuse with an encoding error, on both databases.
+fn check_text(params: &[Value]) -> Result<(), DbError> {
+    let nul = params
+        .iter()
+        .any(|v| matches!(v, Value::Text(s) if s.contains('\0')));
+    if nul {
+        Err(DbError::NulInText)
+    } else {
+        Ok(())
+    }
 }
 
 /// Where a database URL points.
@@ -147,6 +163,7 @@ impl Db {
     }
 
     pub async fn query(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, DbError> {
+        check_text(&params)?;
         let rows = match &self.pool {
             Pool::Sqlite(pool) => sqlite::query_pooled(pool, sql, params).await,
             Pool::Postgres(_) => self.conn().await?.query(sql, params).await,
@@ -168,6 +185,7 @@ impl Db {
     }
 
     pub async fn execute(&self, sql: &str, params: Vec<Value>) -> Result<u64, DbError> {
+        check_text(&params)?;
         let changed = match &self.pool {
             Pool::Sqlite(pool) => sqlite::execute_pooled(pool, sql, params).await,
             Pool::Postgres(_) => self.conn().await?.execute(sql, params).await,
@@ -251,6 +269,7 @@ impl Tx {
     }
 
     pub async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, DbError> {
+        check_text(&params)?;
         self.conn().query(sql, params).await
     }
 
@@ -263,12 +282,16 @@ impl Tx {
     }
 
     pub async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<u64, DbError> {
+        check_text(&params)?;
         self.conn().execute(sql, params).await
     }
 
     /// Runs one statement once per parameter row (prepared once; one round trip to the
     /// blocking pool on SQLite).
     pub async fn execute_many(&mut self, sql: &str, rows: Vec<Vec<Value>>) -> Result<u64, DbError> {
+        for row in &rows {
+            check_text(row)?;
+        }
         self.conn().execute_many(sql, rows).await
     }
 

@@ -7,6 +7,18 @@ use common::{Backend, TestApp};
 use rocket::http::{ContentType, Method, Status};
 
 both_backends! {
+    async fn nul_characters_in_text_are_refused_not_a_server_error(app) {
+        // PostgreSQL cannot store NUL in text; both databases answer 400 for it alike.
+        let alice = app.caller("alice", false).await;
+        let reply = app
+            .call(Method::Post, "/api/v1/submission/packages/", Some(&alice), Some(&serde_json::json!({"name": "a\u{0}b", "description": "d"})))
+            .await;
+        reply.assert_error(Status::BadRequest, "invalid");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM submission_package").await, 0);
+        let reply = app.get("/api/v1/overview/genes/?search=rp%00oB").await;
+        assert!(reply.status.code < 500, "{} {}", reply.status, reply.body);
+    }
+
     async fn unknown_routes_get_the_envelope(app) {
         for path in ["/nope", "/api/v1/nope/", "/api/v1/genphen/", "/api/v1/genphen/drugs/1/extra"] {
             app.get(path).await.assert_error(Status::NotFound, "not_found");

@@ -116,6 +116,9 @@ impl AdminError {
 
 impl From<DbError> for AdminError {
     fn from(e: DbError) -> Self {
+        if let DbError::NulInText = e {
+            return AdminError::new(Status::BadRequest, crate::api::error::NUL_IN_TEXT);
+        }
         tracing::error!("admin database error: {e}");
         AdminError::new(
             Status::InternalServerError,
