@@ -341,3 +341,29 @@ both_backends! {
         assert_eq!(app.scalar("SELECT COUNT(*) FROM genphen_variantgrade").await, 0);
     }
 }
+
+both_backends! {
+    async fn every_import_refuses_a_bad_row_and_writes_nothing(app) {
+        use tbseq::domain::admin::resources::ALL;
+        use tbseq::domain::admin::transfer::spec_for;
+        let csrf = staff(&app, "imports", false).await;
+        let mut imports = 0;
+        for r in ALL.iter().filter(|r| spec_for(r.slug).is_some()) {
+            imports += 1;
+            let path = r.path();
+            // The export's header is the import's: a file of it and one bad row (the first
+            // cell empty, the others nonsense).
+            let export = app.get(&format!("{path}export/csv/")).await;
+            assert_eq!(export.status, Status::Ok, "{path}: {}", export.body);
+            let header = export.body.lines().next().unwrap().to_string();
+            let nonsense = format!(",{}", vec!["??"; header.matches(',').count()].join(","));
+            let before = app.scalar(&format!("SELECT COUNT(*) FROM {}", r.table)).await;
+            let page = upload(&app, &format!("{path}import/"), Some(&csrf), "bad.csv", format!("{header}\n{nonsense}\n").as_bytes()).await;
+            assert_eq!(page.status, Status::Ok, "{path}: {}", page.body);
+            assert!(page.body.contains("0 to create, 0 to update, 1 rejected."), "{path}: {}", page.body);
+            assert!(token_of(&page.body).is_none(), "{path}: a rejected file can be confirmed");
+            assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM {}", r.table)).await, before, "{path}");
+        }
+        assert_eq!(imports, 11, "the original imports eleven tables");
+    }
+}
