@@ -470,61 +470,91 @@ fn fetch_links(server: &Server, token: &str, package: i64, name: &str) {
     assert_eq!(json_field(&body, "validationState"), "VALID");
 }
 
-fn upload_cut_off(database_url: Option<String>) {
+/// An upload in progress: a third of the file sent and being received, the rest held back.
+struct Partial {
+    site: Site,
+    token: String,
+    file: Vec<u8>,
+    server: Server,
+    package: i64,
+    path: String,
+    socket: TcpStream,
+}
+
+fn partial_upload(database_url: Option<String>, name: &str) -> Partial {
     let site = Site::new(database_url);
     let token = site.staff_token();
     let file = fastq_gz();
-    let mut server = site.start(1);
-    let (package, path) = upload_target(&server, &token, "cut.fastq.gz");
-
-    // A third of the file, then SIGTERM; the rest never comes.
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    s.write_all(put_head(&path, file.len()).as_bytes()).unwrap();
-    s.write_all(&file[..file.len() / 3]).unwrap();
+    let server = site.start(1);
+    let (package, path) = upload_target(&server, &token, name);
+    let mut socket = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    socket
+        .write_all(put_head(&path, file.len()).as_bytes())
+        .unwrap();
+    socket.write_all(&file[..file.len() / 3]).unwrap();
     std::thread::sleep(Duration::from_millis(500));
+    let files = stored_files(&site);
     assert!(
-        stored_files(&site)
-            .iter()
-            .any(|f| f.starts_with("_tbseq/incoming/")),
-        "the upload is not being received: {:?}",
-        stored_files(&site)
+        files.iter().any(|f| f.starts_with("_tbseq/incoming/")),
+        "the upload is not being received: {files:?}"
     );
-    sigterm(&server);
-    wait_exit(&mut server, Duration::from_secs(1 + 5 + 10));
-    drop(s);
+    Partial {
+        site,
+        token,
+        file,
+        server,
+        package,
+        path,
+        socket,
+    }
+}
 
+fn upload_cut_off(database_url: Option<String>) {
+    let mut p = partial_upload(database_url, "cut.fastq.gz");
+    // SIGTERM; the rest never comes.
+    sigterm(&p.server);
+    wait_exit(&mut p.server, Duration::from_secs(1 + 5 + 10));
+    drop(p.socket);
     assert_eq!(
-        stored_files(&site),
+        stored_files(&p.site),
         Vec::<String>::new(),
         "part of the upload remains"
     );
-    upload_retry_links(&site, &token, package, &path, "cut.fastq.gz", &file);
+    upload_retry_links(
+        &p.site,
+        &p.token,
+        p.package,
+        &p.path,
+        "cut.fastq.gz",
+        &p.file,
+    );
 }
 
 /// SIGKILL mid-upload leaves a partial file and a taken link; the next start clears both.
 fn upload_killed(database_url: Option<String>) {
-    let site = Site::new(database_url);
-    let token = site.staff_token();
-    let file = fastq_gz();
-    let mut server = site.start(1);
-    let (package, path) = upload_target(&server, &token, "killed.fastq.gz");
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    s.write_all(put_head(&path, file.len()).as_bytes()).unwrap();
-    s.write_all(&file[..file.len() / 3]).unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    server.child.kill().unwrap();
-    wait_exit(&mut server, Duration::from_secs(10));
-    drop(s);
-    let left = stored_files(&site);
+    let mut p = partial_upload(database_url, "killed.fastq.gz");
+    p.server.child.kill().unwrap();
+    wait_exit(&mut p.server, Duration::from_secs(10));
+    drop(p.socket);
+    let left = stored_files(&p.site);
     assert!(
         left.iter().any(|f| f.starts_with("_tbseq/incoming/")),
         "{left:?}"
     );
-    upload_retry_links(&site, &token, package, &path, "killed.fastq.gz", &file);
+    upload_retry_links(
+        &p.site,
+        &p.token,
+        p.package,
+        &p.path,
+        "killed.fastq.gz",
+        &p.file,
+    );
     assert!(
-        !stored_files(&site).iter().any(|f| f.starts_with("_tbseq/")),
+        !stored_files(&p.site)
+            .iter()
+            .any(|f| f.starts_with("_tbseq/")),
         "{:?}",
-        stored_files(&site)
+        stored_files(&p.site)
     );
 }
 
