@@ -20,6 +20,13 @@ pub struct Body(pub Map<String, Value>);
 /// their own guard.
 const JSON_LIMIT: u64 = 1 << 20;
 
+/// Whether a multipart form failed because a part (the file) was over its size limit.
+pub fn over_limit(errors: &rocket::form::Errors<'_>) -> bool {
+    errors
+        .iter()
+        .any(|e| matches!(e.kind, rocket::form::error::ErrorKind::InvalidLength { .. }))
+}
+
 fn parse_error(detail: String) -> ApiError {
     ApiError::new(Status::BadRequest, "parse_error", detail)
 }

@@ -73,10 +73,7 @@ async fn read_upload(
     let form = match form {
         Ok(form) => form.into_inner(),
         Err(errors) => {
-            let too_large = errors
-                .iter()
-                .any(|e| matches!(e.kind, rocket::form::error::ErrorKind::InvalidLength { .. }));
-            if too_large {
+            if super::body::over_limit(&errors) {
                 return Err(ApiError::new(
                     Status::PayloadTooLarge,
                     "too_large",

@@ -295,11 +295,8 @@ pub async fn upload(
     let form = match form {
         Ok(form) => form.into_inner(),
         Err(errors) => {
-            let too_large = errors
-                .iter()
-                .any(|e| matches!(e.kind, rocket::form::error::ErrorKind::InvalidLength { .. }));
             // Without a readable form there is no token to check: refuse as forged.
-            if !too_large {
+            if !crate::api::body::over_limit(&errors) {
                 return Err(AdminError::new(Status::Forbidden, CSRF_FAILED));
             }
             let message = format!(
