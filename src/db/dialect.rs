@@ -26,12 +26,27 @@ impl Dialect {
 
     /// Appended to a `SELECT` of one package row inside a transaction, so that two requests
     /// changing the same package (an import, matching, a transition) never interleave.
-    /// PostgreSQL refuses at once when another transaction holds the row (the original's
-    /// `FOR UPDATE NOWAIT`); SQLite's `BEGIN IMMEDIATE` already serialises every writer.
+    /// SQLite's `BEGIN IMMEDIATE` already serialises every writer.
     pub fn lock_row(self) -> &'static str {
         match self {
             Dialect::Sqlite => "",
-            Dialect::Postgres => " FOR UPDATE NOWAIT",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Statements around the [`lock_row`](Self::lock_row) `SELECT`: PostgreSQL waits at most
+    /// a moment for a row another transaction holds, then refuses (SQLSTATE 55P03, as the
+    /// original's `NOWAIT`). The moment absorbs a transaction that is just ending — a request
+    /// that failed drops its connection, and the server releases its locks shortly after —
+    /// while a package that is really being processed is still refused at once. The wait is
+    /// reset afterwards so that the rest of the transaction waits as usual.
+    pub fn lock_wait(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some((
+                "SET LOCAL lock_timeout = '300ms'",
+                "SET LOCAL lock_timeout = 0",
+            )),
         }
     }
 

@@ -36,7 +36,7 @@ pub enum DbError {
     Query(String),
     #[error("unique constraint violated: {0}")]
     Conflict(String),
-    /// A row lock another transaction holds (`FOR UPDATE NOWAIT`).
+    /// A row lock another transaction holds (`FOR UPDATE` with a short `lock_timeout`).
     #[error("row is locked: {0}")]
     Locked(String),
     #[error("database result could not be read: {0}")]

@@ -24,7 +24,7 @@ pub enum MatchError {
     /// The package is not DRAFT or REJECTED.
     #[error("Package matching query does not exist.")]
     NotEditable,
-    /// Another transaction holds the package (PostgreSQL's `NOWAIT`).
+    /// Another transaction holds the package (PostgreSQL refused the row lock).
     #[error("Package is already being processed")]
     Busy,
     #[error("Package has no data")]

@@ -24,7 +24,15 @@ pub async fn lock_package(tx: &mut Tx, id: i64) -> Result<Option<LockedPackage>,
         "SELECT id, name, owner_id, state, matching_state FROM submission_package WHERE id = $1{}",
         tx.dialect().lock_row()
     );
-    let Some(row) = tx.query_opt(&sql, params![id]).await? else {
+    let wait = tx.dialect().lock_wait();
+    if let Some((limit, _)) = wait {
+        tx.execute(limit, params![]).await?;
+    }
+    let row = tx.query_opt(&sql, params![id]).await?;
+    if let Some((_, reset)) = wait {
+        tx.execute(reset, params![]).await?;
+    }
+    let Some(row) = row else {
         return Ok(None);
     };
     Ok(Some(LockedPackage {

@@ -533,8 +533,8 @@ async fn complete_pending_once(db: &Db, link: i64, content: &Content) -> Result<
     Ok(outcome)
 }
 
-/// Runs a change again while another transaction holds the package's row (PostgreSQL answers
-/// `NOWAIT` locks at once): a background check finishing must not fail a user's request, nor
+/// Runs a change again while another transaction holds the package's row (PostgreSQL gives
+/// up on a held row lock within a moment): a background check finishing must not fail a user's request, nor
 /// the other way round. Gives up after about ten seconds.
 async fn retry_locked<T, F, Fut>(mut change: F) -> Result<T, DbError>
 where
