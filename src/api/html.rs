@@ -1,5 +1,6 @@
-//! Plain server-side HTML for the few browser pages (sign-in, sign-out, failures): every
-//! value escaped, no scripts, a strict Content-Security-Policy, never cached.
+//! The one browser page outside the admin's templates: a sign-in or sign-out failure, which
+//! must render even when the provider round trip failed half-way. Escaped, no scripts, a
+//! strict Content-Security-Policy, never cached.
 
 use std::io::Cursor;
 
@@ -7,33 +8,20 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 
-pub use crate::domain::identity::escape_html as esc;
+use crate::domain::identity::escape_html as esc;
 
+/// The original's failure page: a heading and one message (sign-in and sign-out errors).
 pub struct Page {
     pub status: Status,
-    pub title: String,
-    /// Already-escaped HTML.
-    pub body: String,
-    pub retry_after: Option<u64>,
+    pub message: String,
 }
 
 impl Page {
-    pub fn new(status: Status, title: &str, body: String) -> Page {
+    pub fn failure(status: Status, message: &str) -> Page {
         Page {
             status,
-            title: title.to_string(),
-            body,
-            retry_after: None,
+            message: message.to_string(),
         }
-    }
-
-    /// The original's failure page: a heading and one message.
-    pub fn failure(status: Status, message: &str) -> Page {
-        Page::new(
-            status,
-            "Login Failure",
-            format!("<h1>Login Failure</h1>\n<p>{}</p>\n<p><a href=\"/admin/login/\">Back to sign-in</a></p>", esc(message)),
-        )
     }
 }
 
@@ -42,12 +30,12 @@ impl<'r> Responder<'r, 'static> for Page {
         let html = format!(
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>{} | tbseq administration</title>\n</head>\n<body>\n{}\n</body>\n</html>\n",
-            esc(&self.title),
-            self.body
+             <title>Login Failure | tbseq administration</title>\n</head>\n<body>\n\
+             <h1>Login Failure</h1>\n<p>{}</p>\n<p><a href=\"/admin/login/\">Back to sign-in</a></p>\n\
+             </body>\n</html>\n",
+            esc(&self.message)
         );
-        let mut response = Response::build();
-        response
+        Response::build()
             .status(self.status)
             .header(ContentType::HTML)
             .header(Header::new("Cache-Control", "no-store"))
@@ -57,10 +45,7 @@ impl<'r> Responder<'r, 'static> for Page {
             ))
             .header(Header::new("X-Frame-Options", "DENY"))
             .header(Header::new("Referrer-Policy", "same-origin"))
-            .sized_body(html.len(), Cursor::new(html));
-        if let Some(seconds) = self.retry_after {
-            response.header(Header::new("Retry-After", seconds.to_string()));
-        }
-        response.ok()
+            .sized_body(html.len(), Cursor::new(html))
+            .ok()
     }
 }
