@@ -69,6 +69,13 @@ pub async fn parent_package(app: &App, user: &User, pk: &str) -> ApiResult<Packa
     }
 }
 
+/// [`parent_package`] when it may still be changed (draft or rejected).
+pub async fn editable_parent(app: &App, user: &User, pk: &str) -> ApiResult<Package> {
+    let package = parent_package(app, user, pk).await?;
+    super::packages::require_editable(&package)?;
+    Ok(package)
+}
+
 /// An editable change's outcome as an HTTP answer.
 pub fn edited<T>(edit: Edit<T>) -> ApiResult<T> {
     match edit {
@@ -196,8 +203,7 @@ async fn add_contributors(
     pk: &str,
     body: Result<Body, ApiError>,
 ) -> ApiResult<(Status, Json<Value>)> {
-    let package = parent_package(app, &user.0, pk).await?;
-    super::packages::require_editable(&package)?;
+    let package = editable_parent(app, &user.0, pk).await?;
     let items = contributors_input(&body?.0).map_err(field_errors)?;
     let ids = edited(app.db.add_contributors(package.id, &items).await?)?;
     let all = app.db.contributors(package.id, None).await?;

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::auth::CurrentUser;
 use super::error::{ApiError, ApiResult};
-use super::package_items::{edited, parent_package};
-use super::packages::{current, require_editable};
+use super::package_items::{editable_parent, edited};
+use super::packages::current;
 use super::pages::BaseUrl;
 use crate::app::App;
 use crate::db::repo::{NewAttachment, PackageItemStore, TestKind, WorkbookStore};
@@ -116,8 +116,7 @@ async fn import(
     kind: TestKind,
     form: Result<Form<Upload<'_>>, Errors<'_>>,
 ) -> ApiResult<Json<Value>> {
-    let package = parent_package(app, user, pk).await?;
-    require_editable(&package)?;
+    let package = editable_parent(app, user, pk).await?;
     let (bytes, original) = read_upload(app, form).await?;
     let references = app.db.workbook_references().await?;
     let sheet = match kind {
@@ -224,8 +223,7 @@ async fn pds(
 /// A body that is not a form (JSON, nothing) carries no file: the same 400 as a form
 /// without one, after the same ownership checks.
 async fn without_form(app: &App, user: &User, pk: &str) -> ApiResult<Json<Value>> {
-    let package = parent_package(app, user, pk).await?;
-    require_editable(&package)?;
+    editable_parent(app, user, pk).await?;
     Err(file_error(REQUIRED))
 }
 
@@ -246,8 +244,7 @@ async fn clear(
     pk: &str,
     kind: TestKind,
 ) -> ApiResult<Json<Value>> {
-    let package = parent_package(app, user, pk).await?;
-    require_editable(&package)?;
+    let package = editable_parent(app, user, pk).await?;
     let files = edited(app.db.clear_tests(package.id, kind).await?)?;
     app.store.delete_attachments(&files).await;
     current(app, base, user, package.id).await

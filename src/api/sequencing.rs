@@ -19,8 +19,7 @@ use serde_json::{json, Value};
 use super::auth::CurrentUser;
 use super::body::{field_errors, Body};
 use super::error::{ApiError, ApiResult};
-use super::package_items::{edited, first, link_json, parent_package};
-use super::packages::require_editable;
+use super::package_items::{editable_parent, edited, first, link_json};
 use super::pages::BaseUrl;
 use crate::app::App;
 use crate::db::repo::{Content, Edit, Linked, PackageItemStore, SequencingStore};
@@ -110,8 +109,7 @@ async fn upload_link(
     pk: &str,
     body: Result<Body, ApiError>,
 ) -> ApiResult<Json<Value>> {
-    let package = parent_package(app, &user.0, pk).await?;
-    require_editable(&package)?;
+    let package = editable_parent(app, &user.0, pk).await?;
     let name = filename(body)?;
     let key = temporary_key(user.0.id, &name);
     if app.store.head(&key).await.map_err(storage_error)?.is_some() {
@@ -342,8 +340,7 @@ async fn fetch(
     pk: &str,
     body: Result<Body, ApiError>,
 ) -> ApiResult<(Status, Json<Value>)> {
-    let package = parent_package(app, &user.0, pk).await?;
-    require_editable(&package)?;
+    let package = editable_parent(app, &user.0, pk).await?;
     let name = filename(body)?;
     let key = temporary_key(user.0.id, &name);
     let Some(object) = app.store.head(&key).await.map_err(storage_error)? else {
