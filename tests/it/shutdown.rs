@@ -205,12 +205,17 @@ fn request_head(token: &str, length: usize) -> String {
     )
 }
 
+/// Opens a connection to `server` and sends a request head and (part of) its body.
+fn send(server: &Server, head: &str, body: &[u8]) -> TcpStream {
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    s
+}
+
 /// Sends the whole import and returns the status and body of the answer.
 fn import(server: &Server, token: &str, body: &[u8]) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    s.write_all(request_head(token, body.len()).as_bytes())
-        .unwrap();
-    s.write_all(body).unwrap();
+    let mut s = send(&server, &request_head(token, body.len()), body);
     read_answer(&mut s)
 }
 
@@ -271,10 +276,11 @@ fn body_cut_off(database_url: Option<String>) {
     let before = site.counts();
 
     // A third of the body, then SIGTERM; the rest never comes.
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    s.write_all(request_head(&token, body.len()).as_bytes())
-        .unwrap();
-    s.write_all(&body[..body.len() / 3]).unwrap();
+    let mut s = send(
+        &server,
+        &request_head(&token, body.len()),
+        &body[..body.len() / 3],
+    );
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         !site.leftovers().is_empty(),
@@ -301,10 +307,7 @@ fn import_cut_off(database_url: Option<String>) {
     let mut server = site.start(1);
     let before = site.counts();
 
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    s.write_all(request_head(&token, body.len()).as_bytes())
-        .unwrap();
-    s.write_all(&body).unwrap();
+    let mut s = send(&server, &request_head(&token, body.len()), &body);
     // The body is in; the import is running.
     std::thread::sleep(Duration::from_millis(1500));
     sigterm(&server);
@@ -338,10 +341,11 @@ fn import_finishes_within_grace(database_url: Option<String>) {
     let mut server = site.start(20);
 
     // Half the body, SIGTERM, then the rest: the request completes within the grace period.
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    s.write_all(request_head(&token, body.len()).as_bytes())
-        .unwrap();
-    s.write_all(&body[..body.len() / 2]).unwrap();
+    let mut s = send(
+        &server,
+        &request_head(&token, body.len()),
+        &body[..body.len() / 2],
+    );
     std::thread::sleep(Duration::from_millis(300));
     sigterm(&server);
     std::thread::sleep(Duration::from_millis(300));
@@ -450,9 +454,7 @@ fn stored_files(site: &Site) -> Vec<String> {
 /// The retry of `path` on a restarted server is stored, and the file links to the package.
 fn upload_retry_links(site: &Site, token: &str, package: i64, path: &str, name: &str, file: &[u8]) {
     let server = site.start(10);
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    s.write_all(put_head(path, file.len()).as_bytes()).unwrap();
-    s.write_all(file).unwrap();
+    let mut s = send(&server, &put_head(path, file.len()), file);
     let (status, answer) = read_answer(&mut s);
     assert_eq!(status, 200, "the retried upload failed: {answer}");
     fetch_links(&server, token, package, name);
@@ -487,11 +489,11 @@ fn partial_upload(database_url: Option<String>, name: &str) -> Partial {
     let file = fastq_gz();
     let server = site.start(1);
     let (package, path) = upload_target(&server, &token, name);
-    let mut socket = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    socket
-        .write_all(put_head(&path, file.len()).as_bytes())
-        .unwrap();
-    socket.write_all(&file[..file.len() / 3]).unwrap();
+    let socket = send(
+        &server,
+        &put_head(&path, file.len()),
+        &file[..file.len() / 3],
+    );
     std::thread::sleep(Duration::from_millis(500));
     let files = stored_files(&site);
     assert!(
@@ -566,9 +568,11 @@ fn upload_finishes_within_grace(database_url: Option<String>) {
     let (package, path) = upload_target(&server, &token, "grace.fastq.gz");
 
     // Half the file, SIGTERM, then the rest: the upload completes within the grace period.
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    s.write_all(put_head(&path, file.len()).as_bytes()).unwrap();
-    s.write_all(&file[..file.len() / 2]).unwrap();
+    let mut s = send(
+        &server,
+        &put_head(&path, file.len()),
+        &file[..file.len() / 2],
+    );
     std::thread::sleep(Duration::from_millis(300));
     sigterm(&server);
     std::thread::sleep(Duration::from_millis(300));
