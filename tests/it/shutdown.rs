@@ -215,7 +215,7 @@ fn send(server: &Server, head: &str, body: &[u8]) -> TcpStream {
 
 /// Sends the whole import and returns the status and body of the answer.
 fn import(server: &Server, token: &str, body: &[u8]) -> (u16, String) {
-    let mut s = send(&server, &request_head(token, body.len()), body);
+    let mut s = send(server, &request_head(token, body.len()), body);
     read_answer(&mut s)
 }
 
