@@ -461,12 +461,15 @@ pub async fn add(
     Ok(Either::Right(form_page(app, &staff, r, state).await?))
 }
 
-async fn existing(app: &App, r: &Resource, id: &str) -> AdminResult<Record> {
+/// The row whose key is `id` in the URL: its typed key and its stored values.
+async fn existing(app: &App, r: &Resource, id: &str) -> AdminResult<(Scalar, Record)> {
     let key = parse_key(r, id).ok_or_else(|| AdminError::not_found(r))?;
-    app.db
+    let record = app
+        .db
         .admin_get(r, &key)
         .await?
-        .ok_or_else(|| AdminError::not_found(r))
+        .ok_or_else(|| AdminError::not_found(r))?;
+    Ok((key, record))
 }
 
 #[get("/admin/<app_label>/<model>/<id>/change", rank = 5)]
@@ -495,7 +498,7 @@ pub async fn change_context(
     r: &'static Resource,
     id: &str,
 ) -> AdminResult<(String, Value)> {
-    let record = existing(app, r, id).await?;
+    let (_, record) = existing(app, r, id).await?;
     let state = FormState {
         key: Some(id),
         record: Some(&record),
@@ -517,8 +520,7 @@ pub async fn change(
 ) -> Saved {
     let r = resource(app_label, model)?;
     may_change(&staff, r)?;
-    let record = existing(app, r, id).await?;
-    let key = parse_key(r, id).ok_or_else(|| AdminError::not_found(r))?;
+    let (key, record) = existing(app, r, id).await?;
     let mut parsed = form::parse(r, &form.0, false);
     check_references(app, r, &mut parsed).await?;
     let mut error = None;
@@ -567,11 +569,11 @@ async fn delete_page(
     staff: &Staff,
     r: &'static Resource,
     id: &str,
+    key: &Scalar,
     record: &Record,
     error: Option<String>,
 ) -> AdminResult<Template> {
-    let key = parse_key(r, id).ok_or_else(|| AdminError::not_found(r))?;
-    let dependents = app.db.admin_dependents(r, &key).await?;
+    let dependents = app.db.admin_dependents(r, key).await?;
     let blocked = dependents.iter().any(|d| d.effect == OnDelete::Protect);
     let views: Vec<Value> = dependents
         .iter()
@@ -623,8 +625,8 @@ pub async fn delete_form(
 ) -> AdminResult<Template> {
     let r = resource(app_label, model)?;
     may_delete(&staff, r)?;
-    let record = existing(app, r, id).await?;
-    delete_page(app, &staff, r, id, &record, None).await
+    let (key, record) = existing(app, r, id).await?;
+    delete_page(app, &staff, r, id, &key, &record, None).await
 }
 
 #[post("/admin/<app_label>/<model>/<id>/delete", data = "<_form>", rank = 5)]
@@ -638,8 +640,7 @@ pub async fn delete(
 ) -> Saved {
     let r = resource(app_label, model)?;
     may_delete(&staff, r)?;
-    let record = existing(app, r, id).await?;
-    let key = parse_key(r, id).ok_or_else(|| AdminError::not_found(r))?;
+    let (key, record) = existing(app, r, id).await?;
     match app.db.admin_delete(r, &key, actor(&staff)).await {
         Ok(_) => {
             let message = format!(
@@ -655,7 +656,7 @@ pub async fn delete(
         Err(e) => {
             let error = refused(r, e)?;
             Ok(Either::Right(
-                delete_page(app, &staff, r, id, &record, Some(error)).await?,
+                delete_page(app, &staff, r, id, &key, &record, Some(error)).await?,
             ))
         }
     }
