@@ -5,28 +5,11 @@ use crate::common;
 
 use common::{Reply, TestApp};
 use rocket::http::{Header, Status};
-use tbseq::db::repo::{IdentityStore, NewUser};
 use tbseq::params;
 
-/// A user with a personal API token.
+/// A user's personal API token.
 async fn token(app: &TestApp, username: &str, staff: bool) -> String {
-    let id = app
-        .db
-        .create_user(&NewUser {
-            username: username.into(),
-            email: format!("{username}@example.org"),
-            first_name: String::new(),
-            last_name: String::new(),
-            password_hash: None,
-            is_staff: staff,
-            is_superuser: false,
-        })
-        .await
-        .unwrap();
-    tbseq::identity::create_api_token(&app.db, id, "test", None)
-        .await
-        .unwrap()
-        .1
+    app.caller(username, staff).await.token
 }
 
 async fn post(app: &TestApp, uri: &str, token: Option<&str>, body: &[u8]) -> Reply {
