@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
 ROWS=${1:-50000}
 DURATION=${2:-15}
+# tbseq refuses unknown TBSEQ_* settings: keep the benchmark's own out of its environment.
+bench_postgres=${TBSEQ_BENCH_POSTGRES_URL:-}
+unset TBSEQ_BENCH_POSTGRES_URL
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 cargo build --release --locked >&2
@@ -37,7 +40,7 @@ run() {
         exec "$BIN" >/dev/null 2>"$work/stderr-$label") &
     pid=$!
     _tbseq_cleanup+=("kill $pid")
-    wait_http "http://127.0.0.1:$port/ping"
+    wait_http "http://127.0.0.1:$port/ping" || { cat "$work/stderr-$label" >&2; exit 1; }
     local config=(env TBSEQ_DATABASE_URL=$url TBSEQ_DATA_DIR=$work/data-$label)
     echo "correct horse battery staple" | "${config[@]}" "$BIN" user create bench --email bench@example.org --password-stdin >/dev/null 2>&1 || true
     token=$("${config[@]}" "$BIN" token create bench 2>/dev/null)
@@ -63,7 +66,7 @@ run() {
 echo "# tbseq submission benchmark, $(date -u +%FT%TZ)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 run sqlite "sqlite://$work/bench.sqlite3"
-if [ -n "${TBSEQ_BENCH_POSTGRES_URL:-}" ]; then
-    psql -q "$TBSEQ_BENCH_POSTGRES_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;'
-    run postgres "$TBSEQ_BENCH_POSTGRES_URL"
+if [ -n "$bench_postgres" ]; then
+    psql -q "$bench_postgres" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;'
+    run postgres "$bench_postgres"
 fi

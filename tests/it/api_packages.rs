@@ -228,69 +228,57 @@ both_backends! {
         assert_eq!(app.scalar("SELECT COUNT(*) FROM submission_sample WHERE package_id IS NULL").await, 1);
     }
 
-    async fn every_endpoint_checks_who_calls(app) {
+    async fn every_route_under_packages_checks_who_calls(app) {
         let alice = app.caller("alice", false).await;
         let john = app.caller("john", false).await;
         let admin = app.caller("admin", true).await;
-        let pk = app.new_package(&alice, "P").await;
-        let alias = new_alias(&app, pk, "A1", "[]").await;
-        let (link, _) = new_link(&app, pk, "x_1.fastq.gz", "TB-Kb", "").await;
-        let reply = app.call(Method::Post, &format!("{PACKAGES}{pk}/contributors/"), Some(&alice),
-            Some(&json!({"contributors": [{"firstName": "Ann", "lastName": "Smith", "role": "Head"}]}))).await;
-        let contributor = reply.json()["contributors"][0]["pk"].as_i64().unwrap();
-        let reply = app.call(Method::Post, &format!("{PACKAGES}{pk}/messages/"), Some(&alice), Some(&json!({"content": "hi"}))).await;
-        let message = reply.json()["pk"].as_i64().unwrap();
+        let rows = matrix::rows();
+        // The table must name every route the server mounts under packages, so a new route
+        // cannot go untested.
+        let mounted: std::collections::BTreeSet<String> = app.client.rocket().routes()
+            .filter(|r| r.uri.path().starts_with("/api/v1/submission/packages"))
+            .map(|r| format!("{} {}", r.method, r.uri.path()))
+            .collect();
+        let listed: std::collections::BTreeSet<String> = rows.iter()
+            .map(|r| format!("{} /api/v1/submission/packages{}", r.method, r.route))
+            .collect();
+        assert_eq!(mounted, listed);
 
-        let p = format!("{PACKAGES}{pk}/");
-        // (method, path, body, owner's status, nested?)
-        let body = json!({"name": "N", "content": "c", "firstName": "F", "lastName": "L", "role": "R",
-            "contributors": [], "reason": "long enough"});
-        let table: Vec<(Method, String, Status, bool)> = vec![
-            (Method::Get, PACKAGES.to_string(), Status::Ok, false),
-            (Method::Get, p.clone(), Status::Ok, false),
-            (Method::Patch, p.clone(), Status::Ok, false),
-            (Method::Put, p.clone(), Status::Ok, false),
-            (Method::Get, format!("{p}messages/"), Status::Ok, true),
-            (Method::Get, format!("{p}messages/{message}/"), Status::Ok, true),
-            (Method::Post, format!("{p}messages/"), Status::Created, true),
-            (Method::Get, format!("{p}contributors/"), Status::Ok, true),
-            (Method::Post, format!("{p}contributors/"), Status::Created, true),
-            (Method::Get, format!("{p}contributors/{contributor}/"), Status::Ok, true),
-            (Method::Patch, format!("{p}contributors/{contributor}/"), Status::Ok, true),
-            (Method::Put, format!("{p}contributors/{contributor}/"), Status::Ok, true),
-            (Method::Get, format!("{p}sample-aliases/"), Status::Ok, true),
-            (Method::Get, format!("{p}sample-aliases/{alias}/"), Status::Ok, true),
-            (Method::Patch, format!("{p}sample-aliases/{alias}/"), Status::Ok, true),
-            (Method::Put, format!("{p}sample-aliases/{alias}/"), Status::Ok, true),
-            (Method::Get, format!("{p}sequencing-data/"), Status::Ok, true),
-            (Method::Get, format!("{p}sequencing-data/{link}/"), Status::Ok, true),
-            (Method::Delete, format!("{p}contributors/{contributor}/"), Status::NoContent, true),
-            (Method::Delete, format!("{p}sequencing-data/{link}/"), Status::NoContent, true),
-            (Method::Post, format!("{p}match/"), Status::Ok, false),
-            (Method::Post, format!("{p}submit/"), Status::Ok, false),
-            // Submitted: no more changes.
-            (Method::Delete, p.clone(), Status::Forbidden, false),
-        ];
-        for (method, path, owner_status, nested) in &table {
-            let payload = if matches!(method, Method::Get | Method::Delete) { None } else { Some(&body) };
-            let anonymous = app.call(*method, path, None, payload).await;
+        for row in &rows {
+            let what = format!("{} {}", row.method, row.route);
+            let scene = matrix::Scene::new(&app, &alice, row.state).await;
+            let path = scene.path(row.route);
+            let call = |who| matrix::send(&app, row, &path, who);
+            let before = scene.snapshot(&app, &alice).await;
+            let anonymous = call(None).await;
             anonymous.assert_error(Status::Unauthorized, "not_authenticated");
-            assert!(anonymous.header("www-authenticate").is_some());
-            if path != PACKAGES {
-                for other in [&john, &admin] {
-                    let reply = app.call(*method, path, Some(other), payload).await;
-                    if *nested {
-                        reply.assert_error(Status::Forbidden, "permission_denied");
-                        assert_eq!(reply.json(), json!({"type": "client_error", "errors": [
-                            {"code": "permission_denied", "detail": "User should own the package.", "attr": "detail"},
-                            {"code": "permission_denied", "detail": "403", "attr": "status"}]}), "{method} {path}");
-                    } else {
+            assert!(anonymous.header("www-authenticate").is_some(), "{what}");
+            let strangers: &[&common::Caller] = match row.access {
+                matrix::Access::Collection => &[],
+                matrix::Access::Review => &[&john, &alice],
+                _ => &[&john, &admin],
+            };
+            for who in strangers {
+                let reply = call(Some(who)).await;
+                match row.access {
+                    matrix::Access::Package => {
                         reply.assert_error(Status::NotFound, "not_found");
+                    }
+                    matrix::Access::Nested => assert_eq!(reply.json(), json!({"type": "client_error", "errors": [
+                        {"code": "permission_denied", "detail": "User should own the package.", "attr": "detail"},
+                        {"code": "permission_denied", "detail": "403", "attr": "status"}]}), "{what}"),
+                    _ => {
+                        reply.assert_error(Status::Forbidden, "permission_denied");
                     }
                 }
             }
-            let reply = app.call(*method, path, Some(&alice), payload).await;
-            assert_eq!(reply.status, *owner_status, "{method} {path}: {}", reply.body);
+            assert_eq!(scene.snapshot(&app, &alice).await, before, "{what}: a refused call changed the package");
+            let actor = if row.access == matrix::Access::Review { &admin } else { &alice };
+            let reply = call(Some(actor)).await;
+            assert_eq!(reply.status, row.status, "{what}: {}", reply.body);
+            if let Some(detail) = row.detail {
+                assert_eq!(reply.json()["errors"][0]["detail"], detail, "{what}");
+            }
         }
         // Nothing of alice's shows in the others' lists.
         for other in [&john, &admin] {
@@ -299,6 +287,69 @@ both_backends! {
         // Bad ids name nothing.
         app.call(Method::Get, &format!("{PACKAGES}abc/"), Some(&alice), None).await.assert_error(Status::NotFound, "not_found");
         app.call(Method::Get, &format!("{PACKAGES}abc/messages/"), Some(&alice), None).await.assert_error(Status::Forbidden, "permission_denied");
+    }
+
+    async fn every_transition_from_every_state(app) {
+        let alice = app.caller("alice", false).await;
+        let john = app.caller("john", false).await;
+        let admin = app.caller("admin", true).await;
+        // The spec's table (§2.2): (action, from, matching) → the state it leads to, or the
+        // refusal. tbseq adds `to-draft` for staff.
+        const NOT_MET: &str = "Transition conditions have not been met for method 'to_pending'";
+        let cannot = |state: &str, method: &str| format!("Can't switch from state '{state}' using method '{method}'");
+        let mut cases = 0;
+        for state in ["DRAFT", "PENDING", "ACCEPTED", "REJECTED"] {
+            for matching in ["NEVER_MATCHED", "MATCHED", "CHANGED"] {
+                for action in ["submit", "accept", "reject", "to-draft"] {
+                    let expected: Result<&str, String> = match (action, state) {
+                        ("submit", "DRAFT" | "REJECTED") if matching == "MATCHED" => Ok("PENDING"),
+                        ("submit", "DRAFT" | "REJECTED") => Err(NOT_MET.to_string()),
+                        ("submit", _) => Err(cannot(state, "to_pending")),
+                        ("accept", "PENDING") => Ok("ACCEPTED"),
+                        ("accept", _) => Err(cannot(state, "pending_to_accepted")),
+                        ("reject", "PENDING") => Ok("REJECTED"),
+                        ("reject", _) => Err(cannot(state, "pending_to_rejected")),
+                        ("to-draft", "PENDING" | "REJECTED") => Ok("DRAFT"),
+                        (_, _) => Err(cannot(state, "to_draft")),
+                    };
+                    let pk = app.new_package(&alice, "P").await;
+                    set(&app, pk, "state", state).await;
+                    set(&app, pk, "matching_state", matching).await;
+                    let changed_on = package_field(&app, pk, "state_changed_on").await;
+                    let path = format!("{PACKAGES}{pk}/{action}/");
+                    let body = (action == "reject").then(|| json!({"reason": "ugly data"}));
+                    let what = format!("{action} from {state}/{matching}");
+                    // Who may not fire it, whatever the state.
+                    let (actor, refused): (&common::Caller, Vec<(&common::Caller, Status)>) = if action == "submit" {
+                        (&alice, vec![(&john, Status::NotFound), (&admin, Status::NotFound)])
+                    } else {
+                        (&admin, vec![(&alice, Status::Forbidden), (&john, Status::Forbidden)])
+                    };
+                    for (who, status) in refused {
+                        let reply = app.call(Method::Post, &path, Some(who), body.as_ref()).await;
+                        assert_eq!(reply.status, status, "{what}: {}", reply.body);
+                    }
+                    let reply = app.call(Method::Post, &path, Some(actor), body.as_ref()).await;
+                    match expected {
+                        Ok(target) => {
+                            assert_eq!(reply.status, Status::Ok, "{what}: {}", reply.body);
+                            assert_eq!(reply.json()["state"], target, "{what}");
+                            assert_eq!(package_field(&app, pk, "state").await, target, "{what}");
+                            assert_ne!(package_field(&app, pk, "state_changed_on").await, changed_on, "{what}");
+                        }
+                        Err(message) => {
+                            reply.assert_error(Status::Conflict, "conflict");
+                            assert_eq!(reply.json()["errors"][0]["detail"], message, "{what}");
+                            assert_eq!(package_field(&app, pk, "state").await, state, "{what}");
+                            assert_eq!(package_field(&app, pk, "state_changed_on").await, changed_on, "{what}");
+                        }
+                    }
+                    assert_eq!(package_field(&app, pk, "matching_state").await, matching, "{what}");
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(cases, 48);
     }
 
     async fn messages_contributors_and_aliases(app) {
@@ -469,5 +520,323 @@ both_backends! {
             assert!([Status::Ok, Status::Conflict, Status::Forbidden].contains(&r.status), "{}", r.body);
         }
         assert_eq!(package_field(&app, pk, "state").await, "PENDING");
+    }
+}
+
+/// The permission matrix: every route under packages, the state its package starts in, and
+/// what its rightful caller gets.
+mod matrix {
+    use super::*;
+    use common::Caller;
+
+    pub fn fixture(file: &str) -> Vec<u8> {
+        let path = format!("../shared/reference/original-fixtures/packages_api/{file}");
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum Access {
+        /// The list and create: any signed-in user, about their own packages.
+        Collection,
+        /// One package: another user's is not found.
+        Package,
+        /// Under a package: another user's is refused.
+        Nested,
+        /// A staff review; the submitter may not fire it.
+        Review,
+    }
+
+    pub struct Row {
+        pub method: Method,
+        /// Mounted path under `/api/v1/submission/packages`.
+        pub route: &'static str,
+        pub access: Access,
+        /// The package's state before the call.
+        pub state: &'static str,
+        /// A workbook from the fixtures, sent as multipart.
+        pub upload: Option<&'static str>,
+        pub status: Status,
+        pub detail: Option<&'static str>,
+    }
+
+    /// The row's request: its workbook as multipart when it has one and a caller, else JSON.
+    pub async fn send(app: &TestApp, row: &Row, path: &str, who: Option<&Caller>) -> common::Reply {
+        match (row.upload, who) {
+            (Some(file), Some(c)) => app.upload(c, path, file, &fixture(file)).await,
+            _ => app.call(row.method, path, who, row.body().as_ref()).await,
+        }
+    }
+
+    impl Row {
+        pub fn body(&self) -> Option<Value> {
+            if matches!(self.method, Method::Get | Method::Delete) {
+                return None;
+            }
+            Some(
+                json!({"name": "N", "content": "c", "firstName": "F", "lastName": "L", "role": "R",
+                "contributors": [], "reason": "long enough", "filename": "x_1.fastq.gz"}),
+            )
+        }
+    }
+
+    pub fn rows() -> Vec<Row> {
+        use Access::*;
+        let row = |method, route, access, state, status| Row {
+            method,
+            route,
+            access,
+            state,
+            upload: None,
+            status,
+            detail: None,
+        };
+        let mut rows = vec![
+            row(Method::Get, "", Collection, "DRAFT", Status::Ok),
+            row(Method::Post, "", Collection, "DRAFT", Status::Created),
+            row(Method::Get, "/<pk>", Package, "DRAFT", Status::Ok),
+            row(Method::Put, "/<pk>", Package, "DRAFT", Status::Ok),
+            row(Method::Patch, "/<pk>", Package, "DRAFT", Status::Ok),
+            row(Method::Delete, "/<pk>", Package, "DRAFT", Status::NoContent),
+            row(Method::Post, "/<pk>/match", Package, "DRAFT", Status::Ok),
+            row(Method::Post, "/<pk>/submit", Package, "DRAFT", Status::Ok),
+            row(Method::Post, "/<pk>/accept", Review, "PENDING", Status::Ok),
+            row(Method::Post, "/<pk>/reject", Review, "PENDING", Status::Ok),
+            row(
+                Method::Post,
+                "/<pk>/to-draft",
+                Review,
+                "PENDING",
+                Status::Ok,
+            ),
+            row(Method::Get, "/<pk>/messages", Nested, "DRAFT", Status::Ok),
+            row(
+                Method::Post,
+                "/<pk>/messages",
+                Nested,
+                "ACCEPTED",
+                Status::Created,
+            ),
+            row(
+                Method::Get,
+                "/<pk>/messages/<id>",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Get,
+                "/<pk>/contributors",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Post,
+                "/<pk>/contributors",
+                Nested,
+                "DRAFT",
+                Status::Created,
+            ),
+            row(
+                Method::Get,
+                "/<pk>/contributors/<id>",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Put,
+                "/<pk>/contributors/<id>",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Patch,
+                "/<pk>/contributors/<id>",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Delete,
+                "/<pk>/contributors/<id>",
+                Nested,
+                "DRAFT",
+                Status::NoContent,
+            ),
+            row(
+                Method::Get,
+                "/<pk>/sample-aliases",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Get,
+                "/<pk>/sample-aliases/<id>",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Put,
+                "/<pk>/sample-aliases/<id>",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Patch,
+                "/<pk>/sample-aliases/<id>",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Get,
+                "/<pk>/sequencing-data",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Get,
+                "/<pk>/sequencing-data/<id>",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            row(
+                Method::Delete,
+                "/<pk>/sequencing-data/<id>",
+                Nested,
+                "DRAFT",
+                Status::NoContent,
+            ),
+            row(
+                Method::Post,
+                "/<pk>/sequencing-data/upload-link",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+            Row {
+                detail: Some(tbseq::domain::sequencing::NOT_ON_S3),
+                ..row(
+                    Method::Post,
+                    "/<pk>/sequencing-data/fetch",
+                    Nested,
+                    "DRAFT",
+                    Status::NotFound,
+                )
+            },
+            row(
+                Method::Post,
+                "/<pk>/mic-tests/clear",
+                Nested,
+                "REJECTED",
+                Status::Ok,
+            ),
+            row(
+                Method::Post,
+                "/<pk>/pds-tests/clear",
+                Nested,
+                "DRAFT",
+                Status::Ok,
+            ),
+        ];
+        for (route, file) in [
+            ("/<pk>/mic-tests", "mic_valid.xlsx"),
+            ("/<pk>/pds-tests", "pdst1__valid.xlsx"),
+        ] {
+            rows.push(Row {
+                upload: Some(file),
+                ..row(Method::Post, route, Nested, "DRAFT", Status::Ok)
+            });
+        }
+        rows
+    }
+
+    /// A package of alice's with one of everything, in `state` (matched, so it may be
+    /// submitted).
+    pub struct Scene {
+        pk: i64,
+        message: i64,
+        contributor: i64,
+        alias: i64,
+        link: i64,
+    }
+
+    impl Scene {
+        pub async fn new(app: &TestApp, alice: &Caller, state: &str) -> Scene {
+            let pk = app.new_package(alice, "P").await;
+            let p = format!("{PACKAGES}{pk}/");
+            let alias = new_alias(app, pk, "A1", "[]").await;
+            let (link, _) = new_link(app, pk, "A1_1.fastq.gz", "TB-Kb", "").await;
+            new_link(app, pk, "A1_2.fastq.gz", "TB-Kb", "").await;
+            let reply = app.call(Method::Post, &format!("{p}contributors/"), Some(alice),
+                Some(&json!({"contributors": [{"firstName": "Ann", "lastName": "Smith", "role": "Head"}]}))).await;
+            let contributor = reply.json()["contributors"][0]["pk"].as_i64().unwrap();
+            let reply = app
+                .call(
+                    Method::Post,
+                    &format!("{p}messages/"),
+                    Some(alice),
+                    Some(&json!({"content": "hi"})),
+                )
+                .await;
+            let message = reply.json()["pk"].as_i64().unwrap();
+            set(app, pk, "matching_state", "MATCHED").await;
+            set(app, pk, "state", state).await;
+            Scene {
+                pk,
+                message,
+                contributor,
+                alias,
+                link,
+            }
+        }
+
+        /// The request path for a route template.
+        pub fn path(&self, route: &str) -> String {
+            let id = if route.contains("/messages/") {
+                self.message
+            } else if route.contains("/contributors/") {
+                self.contributor
+            } else if route.contains("/sample-aliases/") {
+                self.alias
+            } else {
+                self.link
+            };
+            let path = route
+                .replace("<pk>", &self.pk.to_string())
+                .replace("<id>", &id.to_string());
+            format!("{PACKAGES}{}/", path.trim_start_matches('/'))
+                .replace("packages//", "packages/")
+        }
+
+        /// What the owner sees of the package and everything under it.
+        pub async fn snapshot(&self, app: &TestApp, alice: &Caller) -> Vec<Value> {
+            let p = format!("{PACKAGES}{}/", self.pk);
+            let mut seen = vec![app
+                .call(Method::Get, PACKAGES, Some(alice), None)
+                .await
+                .json()];
+            for nested in [
+                "",
+                "messages/",
+                "contributors/",
+                "sample-aliases/",
+                "sequencing-data/",
+            ] {
+                seen.push(
+                    app.call(Method::Get, &format!("{p}{nested}"), Some(alice), None)
+                        .await
+                        .json(),
+                );
+            }
+            seen
+        }
     }
 }

@@ -15,28 +15,6 @@ fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// A multipart body as the frontend sends it: the file plus `type` and `pk` fields.
-fn multipart(filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----tbseqboundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (name, value) in [("type", "pds-tests"), ("pk", "1")] {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-             Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 async fn upload(
     app: &TestApp,
     who: &Caller,
@@ -45,15 +23,8 @@ async fn upload(
     filename: &str,
     bytes: &[u8],
 ) -> Reply {
-    let (content_type, body) = multipart(filename, bytes);
-    let mut req = app.client.post(format!("{PACKAGES}{pk}/{kind}/"));
-    req.add_header(ContentType::parse_flexible(&content_type).unwrap());
-    req.add_header(Header::new(
-        "Authorization",
-        format!("Bearer {}", who.token),
-    ));
-    req.set_body(body);
-    Reply::read(req.dispatch().await).await
+    app.upload(who, &format!("{PACKAGES}{pk}/{kind}/"), filename, bytes)
+        .await
 }
 
 async fn package(app: &TestApp, who: &Caller) -> i64 {
@@ -217,6 +188,166 @@ both_backends! {
         let reply = upload(&app, &alice, pk, "pds-tests", "pds_same_name_different_dst.xlsx", &fixture("file_import/pds_same_name_different_dst.xlsx")).await;
         assert_eq!(reply.json()["pdsTestsCount"], 17);
         assert_eq!(reply.json()["sampleAliasesCount"], 1);
+    }
+
+    async fn each_service_case_of_the_original(app) {
+        let alice = app.caller("alice", false).await;
+        // Imports one fixture of file_import/ into a fresh package; `before` runs first.
+        let imported = |kind: &'static str, file: &'static str| {
+            let app = &app;
+            let alice = &alice;
+            async move {
+                let pk = package(app, alice).await;
+                let reply = upload(app, alice, pk, kind, file, &fixture(&format!("file_import/{file}"))).await;
+                assert_eq!(reply.status, Status::Ok, "{file}: {}", reply.body);
+                (pk, reply.json())
+            }
+        };
+        // (name, country, sampling date start, end, fastq prefix, tests) of a package's aliases.
+        type AliasRow = (String, Option<String>, Option<String>, Option<String>, Option<String>, i64);
+        let aliases = |pk: i64| {
+            let app = &app;
+            async move {
+                let kind = if app.scalar(&format!("SELECT COUNT(*) FROM submission_mictest WHERE package_id = {pk}")).await > 0 { "mic" } else { "pds" };
+                let rows = app.db.query(&format!(
+                    "SELECT a.name, a.country_id, CAST(a.sampling_date_start AS TEXT), CAST(a.sampling_date_end AS TEXT), \
+                     a.fastq_prefix, (SELECT COUNT(*) FROM submission_{kind}test t WHERE t.sample_alias_id = a.id) \
+                     FROM submission_samplealias a WHERE a.package_id = $1 ORDER BY a.name"), vec![pk.into()]).await.unwrap();
+                rows.iter().map(|r| -> AliasRow {
+                    (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap(), r.get(3).unwrap(), r.get(4).unwrap(), r.get(5).unwrap())
+                }).collect::<Vec<_>>()
+            }
+        };
+        let s = |v: &str| Some(v.to_string());
+
+        // test_new_sample_has_country, test_new_sample_has_sampling_date, test_imported_tests_count,
+        // test_new_sample_marked_as_created_within_package (pdst1 and pdst2).
+        let (pk, body) = imported("pds-tests", "pdst1__valid.xlsx").await;
+        assert_eq!(body["pdsTestsCount"], 27);
+        assert_eq!(aliases(pk).await, vec![
+            ("STRAIN1".into(), s("FRA"), s("2016-01-01"), s("2017-01-01"), s("yty"), 14),
+            ("STRAIN2".into(), s("CHE"), s("2019-01-01"), s("2020-01-01"), s("bcd"), 13),
+        ]);
+        // test_attachment_created_after_import
+        assert_eq!(body["attachments"][0]["type"], "PDS");
+        assert_eq!(body["attachments"][0]["originalFilename"], "pdst1__valid.xlsx");
+        let (pk, body) = imported("pds-tests", "pdst2__valid.xlsx").await;
+        assert_eq!(body["pdsTestsCount"], 25);
+        let rows = aliases(pk).await;
+        let find = |name: &str| rows.iter().find(|r| r.0 == name).cloned().unwrap_or_else(|| panic!("{name}"));
+        let facts = |r: AliasRow| (r.1, r.2, r.3, r.5);
+        assert_eq!(facts(find("962-13")), (s("FRA"), s("2011-01-01"), s("2012-01-01"), 10));
+        assert_eq!(facts(find("915-2015")), (s("FRA"), s("2011-11-30"), s("2011-12-01"), 13));
+        assert_eq!((find("901").1, find("901").2, find("901").3), (s("CHE"), s("2010-01-01"), s("2011-01-01")));
+        // test_sample_has_assessment_method: the single LJ test was read by resistance ratio.
+        let methods = app.db.query(
+            "SELECT m.method_name FROM submission_pdstest t JOIN genphen_growthmedium g ON g.medium_id = t.medium_id \
+             LEFT JOIN genphen_pdsassessmentmethod m ON m.method_id = t.method_id \
+             WHERE t.package_id = $1 AND g.medium_name = 'LJ'", vec![pk.into()]).await.unwrap();
+        let methods: Vec<Option<String>> = methods.iter().map(|r| r.get(0).unwrap()).collect();
+        assert_eq!(methods, vec![s("Resistance Ratio")]);
+
+        // MIC: counts per alias, countries, the attachment.
+        let (pk, body) = imported("mic-tests", "mic_valid.xlsx").await;
+        assert_eq!(body["micTestsCount"], 30);
+        assert_eq!(body["attachments"][0]["type"], "MIC");
+        assert_eq!(body["attachments"][0]["originalFilename"], "mic_valid.xlsx");
+        let rows = aliases(pk).await;
+        assert_eq!(rows.len(), 3);
+        let find = |name: &str| rows.iter().find(|r| r.0 == name).cloned().unwrap_or_else(|| panic!("{name}"));
+        assert_eq!((find("SRR000010").1, find("SRR000010").5), (s("CHE"), 15));
+        assert_eq!((find("SRR000011").1, find("SRR000011").5), (s("FRA"), 13));
+        // test_clear_mic_data
+        let reply = app.call(Method::Post, &format!("{PACKAGES}{pk}/mic-tests/clear/"), Some(&alice), None).await;
+        assert_eq!((reply.json()["micTestsCount"].clone(), reply.json()["sampleAliasesCount"].clone()), (json!(0), json!(0)));
+        assert_eq!(reply.json()["attachments"], json!([]));
+        assert!(aliases(pk).await.is_empty());
+
+        // test_alias_without_country, test_alias_without_year_of_isolation
+        let (pk, _) = imported("pds-tests", "pds_no_country.xlsx").await;
+        assert!(aliases(pk).await.iter().all(|r| r.1.is_none()), "{:?}", aliases(pk).await);
+        let (pk, _) = imported("pds-tests", "pds_no_yoi.xlsx").await;
+        assert!(aliases(pk).await.iter().all(|r| r.2.is_none() && r.3.is_none()), "{:?}", aliases(pk).await);
+
+        // test_skip_alias_without_results (PDS and MIC)
+        let (pk, _) = imported("pds-tests", "pds_contains_alias_without_results.xlsx").await;
+        let names: Vec<String> = aliases(pk).await.into_iter().map(|r| r.0).collect();
+        assert_eq!(names, vec!["STRAIN1"]);
+        let (pk, _) = imported("mic-tests", "mic_contains_alias_without_results.xlsx").await;
+        let rows = aliases(pk).await;
+        assert_eq!((rows.len(), rows[0].0.as_str(), rows[0].5), (1, "SRR000011", 13));
+
+        // test_alias_inherits_country_and_yoi, test_existing_alias_updates_fastq_prefix: an alias
+        // the package already has takes the workbook's values.
+        for (kind, file, name, expected) in [
+            ("pds-tests", "pdst1__valid.xlsx", "STRAIN1", (s("FRA"), s("2016-01-01"), s("2017-01-01"), s("yty"))),
+            ("mic-tests", "mic_valid.xlsx", "SRR000010", (None, None, None, s("abc"))),
+        ] {
+            let pk = package(&app, &alice).await;
+            app.db.execute("INSERT INTO submission_samplealias (name, package_id, verdicts) VALUES ($1, $2, '[]')",
+                vec![name.into(), pk.into()]).await.unwrap();
+            let reply = upload(&app, &alice, pk, kind, file, &fixture(&format!("file_import/{file}"))).await;
+            assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+            let rows = aliases(pk).await;
+            let row = rows.iter().find(|r| r.0 == name).unwrap();
+            assert_eq!(rows.iter().filter(|r| r.0 == name).count(), 1, "{file}");
+            let got = (row.1.clone(), row.2.clone(), row.3.clone(), row.4.clone());
+            if kind == "pds-tests" {
+                assert_eq!(got, expected, "{file}");
+            } else {
+                // MIC only fills a missing prefix (the country follows the sheet's last row
+                // of that name, §4.8).
+                assert_eq!(got.3, expected.3, "{file}");
+            }
+        }
+    }
+
+    async fn mic_ranges_as_the_original_reads_them(app) {
+        // test_range_parse.py (§11.5), through an uploaded MIC sheet: each value in its own row.
+        // (value, lower, upper, bounds); None = unbounded.
+        let cases: &[(&str, Option<f64>, Option<f64>, &str)] = &[
+            ("0.1", Some(0.1), Some(0.1), "[]"), ("0,1", Some(0.1), Some(0.1), "[]"),
+            (" 0,1 ", Some(0.1), Some(0.1), "[]"), (".1", Some(0.1), Some(0.1), "[]"),
+            (",1", Some(0.1), Some(0.1), "[]"), (" ,1 ", Some(0.1), Some(0.1), "[]"),
+            ("1", Some(1.0), Some(1.0), "[]"), ("1.", Some(1.0), Some(1.0), "[]"), (" 1 , ", Some(1.0), Some(1.0), "[]"),
+            ("=0.1", Some(0.1), Some(0.1), "[]"), ("==0,1", Some(0.1), Some(0.1), "[]"),
+            ("> 0,1 ", Some(0.1), None, "(]"), (" > = . 1 ", Some(0.1), None, "[]"), (" ≥ ,1 ", Some(0.1), None, "[]"),
+            ("< 0,1 ", Some(0.0), Some(0.1), "[)"), (" < = . 1 ", Some(0.0), Some(0.1), "[]"), (" ≤ ,1 ", Some(0.0), Some(0.1), "[]"),
+            ("[1.2,2.2]", Some(1.2), Some(2.2), "[]"), ("(1,2,2,2] ", Some(1.2), Some(2.2), "(]"),
+            (" [ 1.2 , 2,2 ) ", Some(1.2), Some(2.2), "[)"),
+            (".1 or 2,2", Some(0.1), Some(2.2), "(]"), (" ,1 - 2.2 ", Some(0.1), Some(2.2), "(]"),
+            ("0.1 / 2.2", Some(0.1), Some(2.2), "(]"), ("0,1 | 2,2", Some(0.1), Some(2.2), "(]"),
+        ];
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("MIC").unwrap();
+        for (c, h) in ["Sample Id", "DST Method", "BDQ"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        for (i, (value, ..)) in cases.iter().enumerate() {
+            let r = i as u32 + 1;
+            sheet.write_string(r, 0, format!("R{r}")).unwrap();
+            sheet.write_string(r, 1, "UKMYC5").unwrap();
+            sheet.write_string(r, 2, *value).unwrap();
+        }
+        let alice = app.caller("alice", false).await;
+        let pk = package(&app, &alice).await;
+        let reply = upload(&app, &alice, pk, "mic-tests", "ranges.xlsx", &workbook.save_to_buffer().unwrap()).await;
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+        assert_eq!(reply.json()["micTestsCount"], cases.len());
+        for (i, (value, lower, upper, bounds)) in cases.iter().enumerate() {
+            let row = app.db.query_one(
+                "SELECT t.range_lower, t.range_upper, t.range_bounds FROM submission_mictest t \
+                 JOIN submission_samplealias a ON a.id = t.sample_alias_id WHERE a.name = $1",
+                vec![format!("R{}", i + 1).into()]).await.unwrap();
+            let got: (Option<f64>, Option<f64>, String) = (row.get(0).unwrap(), row.get(1).unwrap(), row.get(2).unwrap());
+            let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+                (a, b) => a == b,
+            };
+            assert!(close(got.0, *lower) && close(got.1, *upper) && got.2 == *bounds,
+                "{value:?}: got {got:?}, want ({lower:?}, {upper:?}, {bounds})");
+        }
     }
 
     async fn every_invalid_workbook_with_its_message(app) {

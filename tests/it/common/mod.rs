@@ -426,6 +426,39 @@ impl TestApp {
         Reply::read(req.dispatch().await).await
     }
 
+    /// A multipart POST as the frontend sends a workbook: the `file` plus its `type` and `pk`
+    /// fields.
+    pub async fn upload(&self, caller: &Caller, uri: &str, filename: &str, bytes: &[u8]) -> Reply {
+        let boundary = "----tbseqboundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in [("type", "pds-tests"), ("pk", "1")] {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+                 Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut req = self.client.post(uri.to_string());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        req.add_header(ContentType::parse_flexible(&content_type).unwrap());
+        req.add_header(Header::new(
+            "Authorization",
+            format!("Bearer {}", caller.token),
+        ));
+        req.set_body(body);
+        Reply::read(req.dispatch().await).await
+    }
+
     /// The first column of the first row of a query, as an integer.
     pub async fn scalar(&self, sql: &str) -> i64 {
         self.db
