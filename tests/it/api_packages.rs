@@ -287,6 +287,13 @@ both_backends! {
         // Bad ids name nothing.
         app.call(Method::Get, &format!("{PACKAGES}abc/"), Some(&alice), None).await.assert_error(Status::NotFound, "not_found");
         app.call(Method::Get, &format!("{PACKAGES}abc/messages/"), Some(&alice), None).await.assert_error(Status::Forbidden, "permission_denied");
+        // The original answered these with 500.
+        for action in ["match", "submit"] {
+            for pk in ["999999", "abc"] {
+                app.call(Method::Post, &format!("{PACKAGES}{pk}/{action}/"), Some(&alice), None).await
+                    .assert_error(Status::NotFound, "not_found");
+            }
+        }
     }
 
     async fn every_transition_from_every_state(app) {

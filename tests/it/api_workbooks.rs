@@ -350,6 +350,80 @@ both_backends! {
         }
     }
 
+    async fn the_originals_crashes_and_silent_losses_are_fixed(app) {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        // A sheet of `rows` (strings; "" leaves the cell empty) named `sheet`.
+        let book = |sheet_name: &str, rows: &[&[&str]]| {
+            let mut workbook = Workbook::new();
+            let sheet = workbook.add_worksheet();
+            sheet.set_name(sheet_name).unwrap();
+            for (r, row) in rows.iter().enumerate() {
+                for (c, cell) in row.iter().enumerate() {
+                    if !cell.is_empty() {
+                        sheet.write_string(r as u32, c as u16, *cell).unwrap();
+                    }
+                }
+            }
+            workbook
+        };
+        let alice = app.caller("alice", false).await;
+        let tests_of = |pk: i64, sql: &'static str| {
+            let app = &app;
+            async move {
+                app.db.query(sql, vec![pk.into()]).await.unwrap().iter()
+                    .map(|r| (r.get::<String>(0).unwrap(), r.get::<Option<String>>(1).unwrap()))
+                    .collect::<Vec<_>>()
+            }
+        };
+
+        // A concentration written with a decimal comma is that number (500 in the original).
+        let pk = package(&app, &alice).await;
+        let mut workbook = book("PDST", &[&["Sample Id", "DST Method", "INH (0,4)"], &["S1", "", "R"]]);
+        let reply = upload(&app, &alice, pk, "pds-tests", "comma.xlsx", &workbook.save_to_buffer().unwrap()).await;
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+        assert_eq!(tests_of(pk, "SELECT test_result, CAST(concentration AS TEXT) FROM submission_pdstest WHERE package_id = $1").await,
+            vec![("R".to_string(), Some("0.4".to_string()))]);
+
+        // Headers with surrounding spaces are their stripped selves (500 in the original).
+        let pk = package(&app, &alice).await;
+        let mut workbook = book("PDST", &[&[" Sample Id ", "DST Method", "Country ", " RIF "], &["S1", "MGIT", "fr", "S"]]);
+        let reply = upload(&app, &alice, pk, "pds-tests", "spaces.xlsx", &workbook.save_to_buffer().unwrap()).await;
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+        assert_eq!(tests_of(pk, "SELECT name, country_id FROM submission_samplealias WHERE package_id = $1").await,
+            vec![("S1".to_string(), Some("FRA".to_string()))]);
+
+        // A blank row inside the sheet is skipped (the original refused the sheet), and an
+        // Excel date cell is that day (the original stored no date).
+        let pk = package(&app, &alice).await;
+        let mut workbook = book("PDST", &[&["Sample Id", "DST Method", "Sampling date", "INH (0.1)"], &["S1", "MGIT", "", "R"], &[], &["S2", "MGIT", "2011", "S"]]);
+        let sheet = workbook.worksheet_from_name("PDST").unwrap();
+        let day = ExcelDateTime::from_ymd(2011, 11, 30).unwrap();
+        sheet.write_datetime_with_format(1, 2, &day, &Format::new().set_num_format("yyyy-mm-dd")).unwrap();
+        let reply = upload(&app, &alice, pk, "pds-tests", "blank.xlsx", &workbook.save_to_buffer().unwrap()).await;
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+        assert_eq!(reply.json()["pdsTestsCount"], 2);
+        assert_eq!(tests_of(pk, "SELECT name, CAST(sampling_date_start AS TEXT) || '/' || CAST(sampling_date_end AS TEXT) \
+                                 FROM submission_samplealias WHERE package_id = $1 ORDER BY name").await,
+            vec![("S1".to_string(), Some("2011-11-30/2011-12-01".to_string())),
+                 ("S2".to_string(), Some("2011-01-01/2012-01-01".to_string()))]);
+
+        // Refusals where the original crashed; nothing is written.
+        let pk = package(&app, &alice).await;
+        let before = footprint(&app).await;
+        let mut no_plate = book("MIC", &[&["Sample Id", "DST Method", "BDQ"], &["S1", "", "0.5"]]);
+        let reply = upload(&app, &alice, pk, "mic-tests", "plate.xlsx", &no_plate.save_to_buffer().unwrap()).await;
+        assert_refused(&reply, Some("file"), "DST Method: Empty values in mandatory column.");
+        let mut numeric = Workbook::new();
+        let sheet = numeric.add_worksheet();
+        sheet.set_name("PDST").unwrap();
+        sheet.write(0, 0, 1).unwrap();
+        sheet.write(0, 1, 2).unwrap();
+        sheet.write(1, 0, "x").unwrap();
+        let reply = upload(&app, &alice, pk, "pds-tests", "numeric.xlsx", &numeric.save_to_buffer().unwrap()).await;
+        assert_refused(&reply, Some("file"), "Not all columns names are string.");
+        assert_eq!(footprint(&app).await, before);
+    }
+
     async fn every_invalid_workbook_with_its_message(app) {
         let alice = app.caller("alice", false).await;
         let pk = package(&app, &alice).await;
