@@ -387,6 +387,12 @@ both_backends! {
             assert_eq!(reply.json(), envelope("permission_denied", NOT_EDITABLE), "{state}");
             assert_eq!(matching_state(&app, &alice, pkg).await, "NEVER_MATCHED", "{state}");
         }
+        // The store checks again under the package lock: the state may change between the
+        // handler's check and the lock.
+        assert!(matches!(app.db.match_package(999_999).await, Err(MatchError::NotFound)));
+        let pending = fx::package(&app.db, alice.id, "PENDING", "TBKB").await;
+        alias(&app.db, pending, named("A1")).await;
+        assert!(matches!(app.db.match_package(pending).await, Err(MatchError::NotEditable)));
         // REJECTED packages are editable.
         let pkg = fx::package(&app.db, alice.id, "REJECTED", "TBKB").await;
         let a = alias(&app.db, pkg, named("A1")).await;
