@@ -142,7 +142,7 @@ async fn fetch(app: &TestApp, who: &Caller, package: i64, name: &str) -> common:
 
 /// PUTs bytes to an upload URL as a browser would (no extra headers): a tbseq link through
 /// the in-process client, an S3 URL over HTTP. Returns the status code and body.
-async fn put(app: &TestApp, url: &str, bytes: Vec<u8>) -> (u16, String) {
+pub(crate) async fn put(app: &TestApp, url: &str, bytes: Vec<u8>) -> (u16, String) {
     if let Some(path) = url.strip_prefix("http://localhost") {
         let reply = app
             .client

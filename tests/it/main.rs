@@ -24,6 +24,7 @@ mod cli_refresh;
 mod db_copy;
 mod fastq;
 mod frontend_contract;
+mod frontend_submission;
 mod http_conventions;
 mod identity_admin;
 mod identity_browser;
