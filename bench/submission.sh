@@ -7,6 +7,8 @@
 # a database tbseq may use; it is emptied first):
 # 1. POST a generated PDST workbook of N rows (examples/pdst_workbook.rs) to /api/v1/submission/packages/{id}/pds-tests/: wall time of the request and the
 #    server's peak resident memory (VmHWM) before and after.
+#    After it: two hostile workbooks (200,000 rows; a zip bomb inflating to 1 GiB), each must
+#    be a 400, and the peak memory since start.
 # 2. wrk: GET /api/v1/submission/packages/{id}/ with a valid personal API token.
 # Results go to stdout and bench-results/submission-<date>.txt. Traffic stays on 127.0.0.1.
 set -euo pipefail
@@ -29,6 +31,17 @@ OUT=bench-results/submission-$(date -u +%Y%m%dT%H%M%SZ).txt
 work=$(mktemp -d)
 _tbseq_cleanup+=("rm -rf $work")
 "$TARGET/release/examples/pdst_workbook" "$ROWS" "$work/pdst.xlsx"
+"$TARGET/release/examples/pdst_workbook" 200000 "$work/rows-200000.xlsx"
+python3 - "$work/zip-bomb.xlsx" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook/>')
+    with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+        chunk = b" " * (1 << 20)
+        for _ in range(1024):
+            sheet.write(chunk)
+PY
 
 exec > >(tee "$OUT")
 
@@ -49,13 +62,31 @@ run() {
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["pk"])')
     echo
     echo "## $label"
-    echo "resident memory before the import: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$pid/status)"
+    echo "resident memory after start: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$pid/status)"
     status=$(curl -s -o "$work/import.json" -w '%{http_code} %{time_total}' \
         -H "Authorization: Bearer $token" -F "file=@$work/pdst.xlsx" \
         "http://127.0.0.1:$port/api/v1/submission/packages/$pk/pds-tests/")
     echo "POST pds-tests ($ROWS rows, $(du -k "$work/pdst.xlsx" | cut -f1) KiB workbook): HTTP ${status% *}, ${status#* } s"
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("  tests:", d.get("pdsTestsCount"), " aliases:", d.get("sampleAliasesCount"))' "$work/import.json" || cat "$work/import.json"
     echo "peak resident memory of the server (VmHWM): $(awk '/VmHWM/ {print $2/1024 " MB"}' /proc/$pid/status)"
+    local hostile
+    for hostile in rows-200000 zip-bomb; do
+        status=$(curl -s -o "$work/hostile.json" -w '%{http_code} %{time_total}' \
+            -H "Authorization: Bearer $token" -F "file=@$work/$hostile.xlsx" \
+            "http://127.0.0.1:$port/api/v1/submission/packages/$pk/pds-tests/")
+        echo "POST $hostile.xlsx ($(du -k "$work/$hostile.xlsx" | cut -f1) KiB): HTTP ${status% *} in ${status#* } s: $(head -c 200 "$work/hostile.json")"
+    done
+    echo "peak resident memory after them (VmHWM): $(awk '/VmHWM/ {print $2/1024 " MB"}' /proc/$pid/status)"
+    # The same workbook into a second package: repeated uploads must not pile up memory.
+    local second
+    second=$(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        -d '{"name": "bench 2"}' "http://127.0.0.1:$port/api/v1/submission/packages/" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["pk"])')
+    status=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' \
+        -H "Authorization: Bearer $token" -F "file=@$work/pdst.xlsx" \
+        "http://127.0.0.1:$port/api/v1/submission/packages/$second/pds-tests/")
+    echo "POST pds-tests again, to a second package: HTTP ${status% *}, ${status#* } s"
+    echo "peak resident memory since start (VmHWM): $(awk '/VmHWM/ {print $2/1024 " MB"}' /proc/$pid/status), resident now: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$pid/status)"
     wrk -t2 -c16 -d"${DURATION}s" --latency -H "Authorization: Bearer $token" \
         "http://127.0.0.1:$port/api/v1/submission/packages/$pk/" >"$work/wrk.txt"
     echo "GET /api/v1/submission/packages/$pk/ with a token (wrk -t2 -c16 -d${DURATION}s):"

@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod identity;
 pub mod import;
+pub mod memory;
 pub mod metrics;
 pub mod notify;
 pub mod storage;

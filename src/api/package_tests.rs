@@ -116,6 +116,8 @@ async fn import(
     kind: TestKind,
     form: Result<Form<Upload<'_>>, Errors<'_>>,
 ) -> ApiResult<Json<Value>> {
+    // A large sheet's memory goes back to the system once this upload is done, however it ends.
+    let _release = crate::memory::ReleaseOnDrop;
     let package = editable_parent(app, user, pk).await?;
     let (bytes, original) = read_upload(app, form).await?;
     let references = app.db.workbook_references().await?;

@@ -95,7 +95,12 @@ pub fn read_sheet(
         }
         let row = row as usize;
         if sheet.rows.len() <= row {
-            sheet.rows.resize_with(row + 1, Vec::new);
+            // Rows are as wide as the header, usually: sized so, a 9-column row holds 9
+            // cells instead of the 16 that doubling would reserve.
+            let width = sheet.rows.first().map_or(0, Vec::len);
+            sheet
+                .rows
+                .resize_with(row + 1, || Vec::with_capacity(width));
         }
         sheet.rows[row].push((col, value));
         sheet.width = sheet.width.max(col + 1);
