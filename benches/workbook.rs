@@ -77,7 +77,8 @@ fn benches(c: &mut Criterion) {
         parse_time,
         start.elapsed()
     );
-    drop((parsed, planned));
+    drop(planned);
+    drop(parsed);
 
     let mut group = c.benchmark_group("workbook");
     group.sample_size(10);

@@ -204,7 +204,7 @@ impl WorkbookStore for Db {
             let mut pds = vec![];
             for planned in batch {
                 let alias = alias_id(&planned.alias)?;
-                match &planned.test {
+                match planned.test {
                     Test::Mic {
                         drug_id,
                         plate,

@@ -77,12 +77,12 @@ fn message(kind: Kind, name: &str) -> String {
     error.message
 }
 
-fn new_plan(parsed: &Parsed) -> ImportPlan {
+fn new_plan(parsed: &Parsed) -> ImportPlan<'_> {
     plan(parsed, &[]).expect("plan")
 }
 
 /// Tests per new alias name.
-fn counts(plan: &ImportPlan) -> Vec<(String, usize)> {
+fn counts(plan: &ImportPlan<'_>) -> Vec<(String, usize)> {
     plan.new_aliases
         .iter()
         .enumerate()
@@ -97,7 +97,7 @@ fn counts(plan: &ImportPlan) -> Vec<(String, usize)> {
         .collect()
 }
 
-fn alias<'a>(plan: &'a ImportPlan, name: &str) -> &'a NewAlias {
+fn alias<'a>(plan: &'a ImportPlan<'_>, name: &str) -> &'a NewAlias {
     plan.new_aliases
         .iter()
         .find(|a| a.name == name)
@@ -175,7 +175,8 @@ fn mic_existing_alias_gets_its_missing_prefix() {
 
 #[test]
 fn mic_alias_without_results_is_skipped() {
-    let plan = new_plan(&import(Kind::Mic, "mic_contains_alias_without_results.xlsx").unwrap());
+    let parsed = import(Kind::Mic, "mic_contains_alias_without_results.xlsx").unwrap();
+    let plan = new_plan(&parsed);
     assert_eq!(counts(&plan), pairs(&[("SRR000011", 13)]));
 }
 
@@ -212,7 +213,7 @@ fn pdst1_valid() {
     let concentrations: Vec<Option<f64>> = plan
         .tests
         .iter()
-        .filter_map(|t| match t.test {
+        .filter_map(|t| match *t.test {
             Test::Pds { concentration, .. } => Some(concentration),
             Test::Mic { .. } => None,
         })
@@ -250,7 +251,7 @@ fn pdst2_valid() {
     let with_lj: Vec<_> = plan
         .tests
         .iter()
-        .filter_map(|t| match t.test {
+        .filter_map(|t| match *t.test {
             Test::Pds {
                 medium_id: Some(m),
                 method_id,
@@ -268,14 +269,18 @@ fn pdst2_valid() {
 
 #[test]
 fn pds_shapes() {
-    let plan = new_plan(&import(Kind::Pds, "pds_no_country.xlsx").unwrap());
+    let parsed = import(Kind::Pds, "pds_no_country.xlsx").unwrap();
+    let plan = new_plan(&parsed);
     assert!(plan.new_aliases.iter().all(|a| a.country.is_none()));
-    let plan = new_plan(&import(Kind::Pds, "pds_no_yoi.xlsx").unwrap());
+    let parsed = import(Kind::Pds, "pds_no_yoi.xlsx").unwrap();
+    let plan = new_plan(&parsed);
     assert!(plan.new_aliases.iter().all(|a| a.sampling_date.is_none()));
-    let plan = new_plan(&import(Kind::Pds, "pds_contains_alias_without_results.xlsx").unwrap());
+    let parsed = import(Kind::Pds, "pds_contains_alias_without_results.xlsx").unwrap();
+    let plan = new_plan(&parsed);
     let names: Vec<&str> = plan.new_aliases.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["STRAIN1"]);
-    let plan = new_plan(&import(Kind::Pds, "pds_same_name_different_dst.xlsx").unwrap());
+    let parsed = import(Kind::Pds, "pds_same_name_different_dst.xlsx").unwrap();
+    let plan = new_plan(&parsed);
     assert_eq!(counts(&plan), pairs(&[("STRAIN1", 17)]));
 }
 
@@ -372,7 +377,7 @@ fn generic_negative_both_kinds() {
     }
 }
 
-fn as_existing(plan: &ImportPlan) -> Vec<ExistingAlias> {
+fn as_existing(plan: &ImportPlan<'_>) -> Vec<ExistingAlias> {
     plan.new_aliases
         .iter()
         .enumerate()
@@ -393,7 +398,8 @@ fn duplicate_fastq_on_upsert() {
         attr: None,
     };
     for (first, second) in [(Kind::Mic, Kind::Pds), (Kind::Pds, Kind::Mic)] {
-        let first_plan = new_plan(&import(first, "duplicate_fastq_on_upsert.xlsx").unwrap());
+        let first_parsed = import(first, "duplicate_fastq_on_upsert.xlsx").unwrap();
+        let first_plan = new_plan(&first_parsed);
         let second_parsed = import(second, "duplicate_fastq_on_upsert.xlsx").unwrap();
         assert_eq!(
             plan(&second_parsed, &as_existing(&first_plan)),
@@ -404,18 +410,22 @@ fn duplicate_fastq_on_upsert() {
 
 #[test]
 fn packages_api_fixtures() {
-    let plan = new_plan(&import_api(Kind::Mic, "mic_valid.xlsx"));
+    let parsed = import_api(Kind::Mic, "mic_valid.xlsx");
+    let plan = new_plan(&parsed);
     assert_eq!(
         counts(&plan),
         pairs(&[("SRR000010", 14), ("SRR000011", 13)])
     );
     assert_eq!(alias(&plan, "SRR000011").country.as_deref(), Some("FRA"));
-    let plan = new_plan(&import_api(Kind::Pds, "pdst1__valid.xlsx"));
+    let parsed = import_api(Kind::Pds, "pdst1__valid.xlsx");
+    let plan = new_plan(&parsed);
     assert_eq!(counts(&plan), pairs(&[("STRAIN1", 12), ("STRAIN2", 12)]));
     assert!(plan.new_aliases.iter().all(|a| a.country.is_none()));
-    let plan = new_plan(&import_api(Kind::Pds, "pdst2__valid.xlsx"));
+    let parsed = import_api(Kind::Pds, "pdst2__valid.xlsx");
+    let plan = new_plan(&parsed);
     assert_eq!(counts(&plan), pairs(&[("962-13", 9), ("915-2015", 10)]));
-    let plan = new_plan(&import_api(Kind::Pds, "pdst3__valid.xlsx"));
+    let parsed = import_api(Kind::Pds, "pdst3__valid.xlsx");
+    let plan = new_plan(&parsed);
     assert_eq!(counts(&plan), pairs(&[("962-13", 2), ("915-2015", 2)]));
 }
 
