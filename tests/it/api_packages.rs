@@ -537,8 +537,7 @@ mod matrix {
     use common::Caller;
 
     pub fn fixture(file: &str) -> Vec<u8> {
-        let path = format!("../shared/reference/original-fixtures/packages_api/{file}");
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        common::original_fixture(&format!("packages_api/{file}"))
     }
 
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]

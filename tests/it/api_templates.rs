@@ -8,7 +8,6 @@ use rocket::http::{ContentType, Method, Status};
 use serde_json::json;
 
 const PATH: &str = "/static_files/submission/resistance_templates_1.zip";
-const ORIGINAL: &str = "../shared/reference/original-fixtures/resistance_templates_1.zip";
 
 fn member(zip: &[u8], name: &str) -> Vec<u8> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip)).expect("a zip");
@@ -78,7 +77,7 @@ both_backends! {
             Some("attachment; filename=\"resistance_templates_1.zip\"")
         );
         let zip = response.into_bytes().await.expect("a body");
-        let original = std::fs::read(ORIGINAL).unwrap();
+        let original = crate::common::original_fixture("resistance_templates_1.zip");
         let mut names: Vec<String> = zip::ZipArchive::new(Cursor::new(&zip))
             .unwrap()
             .file_names()

@@ -4,17 +4,11 @@
 
 use crate::common;
 
-use common::{Caller, Reply, TestApp};
+use common::{original_fixture as fixture, Caller, Reply, TestApp};
 use rocket::http::{ContentType, Header, Method, Status};
 use serde_json::{json, Value};
 
 const PACKAGES: &str = "/api/v1/submission/packages/";
-const FIXTURES: &str = "../shared/reference/original-fixtures";
-
-fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(format!("{FIXTURES}/{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 async fn upload(
     app: &TestApp,
     who: &Caller,

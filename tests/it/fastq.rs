@@ -21,10 +21,7 @@ const LENGTHS: &str =
     "Lengths of sequence and quality values differs for SRR19739149.1.1 1 length=4 (4 and 5).";
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/reference/original-fixtures/sequencing_data")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    common::original_fixture(&format!("sequencing_data/{name}"))
 }
 
 fn gz(text: &str) -> Vec<u8> {

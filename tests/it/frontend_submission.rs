@@ -5,17 +5,12 @@
 
 use crate::common;
 
-use common::{Caller, TestApp};
+use crate::catalogue_fixtures::keys as sorted_keys;
+use common::{original_fixture as fixture, Caller, TestApp};
 use rocket::http::{Method, Status};
 use serde_json::{json, Value};
 
 const API: &str = "/api/v1/submission/packages";
-const FIXTURES: &str = "../shared/reference/original-fixtures";
-
-fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(format!("{FIXTURES}/{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 /// A 2xx answer's body.
 async fn ok(
     app: &TestApp,
@@ -32,17 +27,6 @@ async fn ok(
         reply.body
     );
     reply.json()
-}
-
-fn sorted_keys(item: &Value) -> Vec<String> {
-    let mut keys: Vec<String> = item
-        .as_object()
-        .unwrap_or_else(|| panic!("not an object: {item}"))
-        .keys()
-        .cloned()
-        .collect();
-    keys.sort();
-    keys
 }
 
 /// `item` carries at least these keys.

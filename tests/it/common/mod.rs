@@ -232,6 +232,15 @@ impl TestApp {
 }
 
 /// A free TCP port on loopback.
+/// A file of the original project's test fixtures (`../shared/reference/original-fixtures`),
+/// by its path below that folder.
+pub fn original_fixture(path: &str) -> Vec<u8> {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/original-fixtures")
+        .join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
