@@ -20,18 +20,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
 VARIANTS=${1:-100000}
 DURATION=${2:-10}
-# tbseq refuses unknown TBSEQ_* settings: take this one out of its environment.
-bench_postgres=${TBSEQ_BENCH_POSTGRES_URL:-}
-unset TBSEQ_BENCH_POSTGRES_URL
-
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+bench_start admin
 command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3; }
-cargo build --release --locked >&2
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/tbseq
-mkdir -p bench-results
-OUT=bench-results/admin-$(date -u +%Y%m%dT%H%M%SZ).txt
-work=$(mktemp -d)
-_tbseq_cleanup+=("rm -rf $work")
 PASSWORD="correct horse battery staple"
 
 # N variants, one every 44 bases of H37Rv (4.4 Mb), SNPs cycling through the bases.

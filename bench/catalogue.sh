@@ -14,13 +14,7 @@ DURATION=${1:-20}
 WHICH=${2:-both}
 DATA=${CATALOGUE_DATA:-../shared/reference/catalogue-2023}
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked >&2
-BIN=$PWD/target/release/tbseq
-mkdir -p bench-results
-OUT=bench-results/catalogue-$(date -u +%Y%m%dT%H%M%SZ).txt
-work=$(mktemp -d)
-_tbseq_cleanup+=("rm -rf $work")
+bench_start catalogue
 
 seconds() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
 

@@ -11,14 +11,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
 DURATION=${1:-20}
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked >&2
-BIN=$PWD/target/release/tbseq
-mkdir -p bench-results
-OUT=bench-results/foundation-$(date -u +%Y%m%dT%H%M%SZ).txt
-
-work=$(mktemp -d)
-_tbseq_cleanup+=("rm -rf $work")
+bench_start foundation
 port=$(free_port)
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

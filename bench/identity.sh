@@ -15,16 +15,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
 DURATION=${1:-20}
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+bench_start identity
 [ -n "${TBSEQ_TEST_OIDC_ISSUER:-}" ] || start_oidc
 ISSUER=$TBSEQ_TEST_OIDC_ISSUER
-cargo build --release --locked >&2
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/tbseq
-mkdir -p bench-results
-OUT=bench-results/identity-$(date -u +%Y%m%dT%H%M%SZ).txt
-
-work=$(mktemp -d)
-_tbseq_cleanup+=("rm -rf $work")
 
 # Everything printed also goes to $OUT (no pipeline subshell, so the cleanup sees the server).
 exec > >(tee "$OUT")

@@ -16,22 +16,11 @@ cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
 ROWS=${1:-50000}
 DURATION=${2:-15}
-# tbseq refuses unknown TBSEQ_* settings: keep the benchmark's own out of its environment.
-bench_postgres=${TBSEQ_BENCH_POSTGRES_URL:-}
-unset TBSEQ_BENCH_POSTGRES_URL
-
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked >&2
+bench_start submission
 cargo build --release --locked --example pdst_workbook >&2
-TARGET=${CARGO_TARGET_DIR:-$PWD/target}
-BIN=$TARGET/release/tbseq
-mkdir -p bench-results
-OUT=bench-results/submission-$(date -u +%Y%m%dT%H%M%SZ).txt
-
-work=$(mktemp -d)
-_tbseq_cleanup+=("rm -rf $work")
-"$TARGET/release/examples/pdst_workbook" "$ROWS" "$work/pdst.xlsx"
-"$TARGET/release/examples/pdst_workbook" 200000 "$work/rows-200000.xlsx"
+EXAMPLES=$(dirname "$BIN")/examples
+"$EXAMPLES/pdst_workbook" "$ROWS" "$work/pdst.xlsx"
+"$EXAMPLES/pdst_workbook" 200000 "$work/rows-200000.xlsx"
 python3 - "$work/zip-bomb.xlsx" <<'PY'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:

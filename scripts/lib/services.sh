@@ -196,3 +196,20 @@ start_s3() {
     cat "$log" >&2
     return 1
 }
+
+# The start every benchmark shares: wrk installed, the release binary built ($BIN), a results
+# file $OUT (bench-results/<name>-<date>.txt), a scratch folder $work removed at exit, and
+# TBSEQ_BENCH_POSTGRES_URL moved to $bench_postgres — tbseq refuses unknown TBSEQ_* settings,
+# so the benchmark's own must not reach the server.
+bench_start() {
+    local name=$1
+    bench_postgres=${TBSEQ_BENCH_POSTGRES_URL:-}
+    unset TBSEQ_BENCH_POSTGRES_URL
+    command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+    cargo build --release --locked >&2
+    BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/tbseq
+    mkdir -p bench-results
+    OUT=bench-results/$name-$(date -u +%Y%m%dT%H%M%SZ).txt
+    work=$(mktemp -d)
+    _tbseq_cleanup+=("rm -rf $work")
+}
