@@ -35,6 +35,20 @@ const fn by_package() -> Field {
         .read_only()
 }
 
+/// The sample a row was matched to; deleting the sample keeps the row.
+const fn of_sample() -> Field {
+    Field::fk("sample_id", "Sample", "sample")
+        .raw()
+        .on_delete(OnDelete::SetNull)
+}
+
+/// A test's drug: a drug that tests name cannot be deleted.
+const fn tested_drug() -> Field {
+    Field::fk("drug_id", "Drug", "drug")
+        .read_only()
+        .on_delete(OnDelete::Protect)
+}
+
 const fn inline(label: &'static str, resource: &'static str, fk: &'static str) -> Inline {
     Inline {
         label,
@@ -370,9 +384,7 @@ pub const SAMPLE_ALIAS: Resource = Resource {
         Field::fk("package_id", "Package", "package")
             .required()
             .raw(),
-        Field::fk("sample_id", "Sample", "sample")
-            .raw()
-            .on_delete(OnDelete::SetNull),
+        of_sample(),
         Field::text("origin", "Origin").required(),
         Field::text("origin_label", "Origin label").empty_text(),
         Field::fk("country_id", "Country", "country").on_delete(OnDelete::SetNull),
@@ -451,9 +463,7 @@ pub const SEQUENCING_DATA: Resource = Resource {
         Field::text("dna_selection", "Library selection"),
         Field::text("sequencing_platform", "Platform"),
         Field::text("library_layout", "Library layout"),
-        Field::fk("sample_id", "Sample", "sample")
-            .raw()
-            .on_delete(OnDelete::SetNull),
+        of_sample(),
     ],
     inlines: &[inline("Hashes", "sequencingdatahash", "sequencing_data_id")],
     ..Resource::new(
@@ -502,13 +512,8 @@ pub const PDS_TEST: Resource = read_only(Resource {
         Column::field("package_id", "Package"),
     ],
     fields: &[
-        Field::fk("sample_id", "Sample", "sample")
-            .raw()
-            .read_only()
-            .on_delete(OnDelete::SetNull),
-        Field::fk("drug_id", "Drug", "drug")
-            .read_only()
-            .on_delete(OnDelete::Protect),
+        of_sample().read_only(),
+        tested_drug(),
         Field::fk("medium_id", "Medium", "growthmedium")
             .read_only()
             .on_delete(OnDelete::Protect),
@@ -542,13 +547,8 @@ pub const MIC_TEST: Resource = read_only(Resource {
         Column::field("package_id", "Package"),
     ],
     fields: &[
-        Field::fk("sample_id", "Sample", "sample")
-            .raw()
-            .read_only()
-            .on_delete(OnDelete::SetNull),
-        Field::fk("drug_id", "Drug", "drug")
-            .read_only()
-            .on_delete(OnDelete::Protect),
+        of_sample().read_only(),
+        tested_drug(),
         Field::text("plate", "Plate").read_only(),
         Field::float("range_lower", "Range lower").read_only(),
         Field::float("range_upper", "Range upper").read_only(),
