@@ -818,17 +818,18 @@ mod matrix {
             let path = route
                 .replace("<pk>", &self.pk.to_string())
                 .replace("<id>", &id.to_string());
-            format!("{PACKAGES}{}/", path.trim_start_matches('/'))
-                .replace("packages//", "packages/")
+            match path.strip_prefix('/') {
+                Some(rest) => format!("{PACKAGES}{rest}/"),
+                None => PACKAGES.to_string(),
+            }
         }
 
         /// What the owner sees of the package and everything under it.
         pub async fn snapshot(&self, app: &TestApp, alice: &Caller) -> Vec<Value> {
             let p = format!("{PACKAGES}{}/", self.pk);
-            let mut seen = vec![app
-                .call(Method::Get, PACKAGES, Some(alice), None)
-                .await
-                .json()];
+            // Not the whole list: other packages' attachments carry signed links whose
+            // expiry moves with the clock.
+            let mut seen = vec![];
             for nested in [
                 "",
                 "messages/",
