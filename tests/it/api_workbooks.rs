@@ -197,16 +197,16 @@ both_backends! {
                 (pk, reply.json())
             }
         };
-        // (name, country, sampling date start, end, fastq prefix, tests) of a package's aliases.
+        // (name, country, sampling date start, end, fastq prefix, MIC + PDS tests) of a package's aliases.
         type AliasRow = (String, Option<String>, Option<String>, Option<String>, Option<String>, i64);
         let aliases = |pk: i64| {
             let app = &app;
             async move {
-                let kind = if app.scalar(&format!("SELECT COUNT(*) FROM submission_mictest WHERE package_id = {pk}")).await > 0 { "mic" } else { "pds" };
-                let rows = app.db.query(&format!(
+                let rows = app.db.query(
                     "SELECT a.name, a.country_id, CAST(a.sampling_date_start AS TEXT), CAST(a.sampling_date_end AS TEXT), \
-                     a.fastq_prefix, (SELECT COUNT(*) FROM submission_{kind}test t WHERE t.sample_alias_id = a.id) \
-                     FROM submission_samplealias a WHERE a.package_id = $1 ORDER BY a.name"), vec![pk.into()]).await.unwrap();
+                     a.fastq_prefix, (SELECT COUNT(*) FROM submission_mictest t WHERE t.sample_alias_id = a.id) \
+                       + (SELECT COUNT(*) FROM submission_pdstest t WHERE t.sample_alias_id = a.id) \
+                     FROM submission_samplealias a WHERE a.package_id = $1 ORDER BY a.name", vec![pk.into()]).await.unwrap();
                 rows.iter().map(|r| -> AliasRow {
                     (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap(), r.get(3).unwrap(), r.get(4).unwrap(), r.get(5).unwrap())
                 }).collect::<Vec<_>>()

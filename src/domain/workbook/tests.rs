@@ -660,17 +660,16 @@ fn fifty_thousand_rows() {
     assert_eq!(plan.tests.len(), 50_000 * 6);
 }
 
+/// The templates' sheets and headers are compared with the original's over HTTP
+/// (tests/it/api_templates.rs); here, their example rows parse.
 #[test]
-fn templates_match_the_original() {
-    use calamine::{Reader, Xlsx};
+fn template_examples_parse() {
     use std::io::{Cursor, Read};
     let codes: Vec<String> = tsv(include_str!("../../db/seed/drugs.tsv"))
         .iter()
         .map(|r| r[2].to_string())
         .collect();
     let generated = super::template::templates_zip(&codes);
-    let original =
-        std::fs::read("../shared/reference/original-fixtures/resistance_templates_1.zip").unwrap();
     let member = |zip: &[u8], name: &str| {
         let mut archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
         let mut bytes = Vec::new();
@@ -681,28 +680,6 @@ fn templates_match_the_original() {
             .unwrap();
         bytes
     };
-    for name in ["MIC.xlsx", "phenotypicDST.xlsx"] {
-        let mut ours: Xlsx<_> = Xlsx::new(Cursor::new(member(&generated, name))).unwrap();
-        let mut theirs: Xlsx<_> = Xlsx::new(Cursor::new(member(&original, name))).unwrap();
-        assert_eq!(ours.sheet_names(), theirs.sheet_names(), "{name}");
-        for sheet in theirs.sheet_names() {
-            let header = |book: &mut Xlsx<Cursor<Vec<u8>>>| -> Vec<String> {
-                let range = book.worksheet_range(&sheet).unwrap();
-                let mut row: Vec<String> = range
-                    .rows()
-                    .next()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect();
-                while row.last().is_some_and(String::is_empty) {
-                    row.pop();
-                }
-                row
-            };
-            assert_eq!(header(&mut ours), header(&mut theirs), "{name} {sheet}");
-        }
-    }
     // The example sheets import cleanly.
     let mic = parse_bytes(Kind::Mic, &member(&generated, "MIC.xlsx")).unwrap();
     assert_eq!(mic.rows.len(), 2);
