@@ -116,9 +116,10 @@ async fn import(
     kind: TestKind,
     form: Result<Form<Upload<'_>>, Errors<'_>>,
 ) -> ApiResult<Json<Value>> {
-    // A large sheet's memory goes back to the system once this upload is done, however it ends.
-    let _release = crate::memory::ReleaseOnDrop;
     let package = editable_parent(app, user, pk).await?;
+    // A large sheet's memory goes back to the system once this upload is done, however it
+    // ends (declared before the upload's own locals, so dropped after them).
+    let _release = crate::memory::ReleaseOnDrop;
     let (bytes, original) = read_upload(app, form).await?;
     let references = app.db.workbook_references().await?;
     let sheet = match kind {
